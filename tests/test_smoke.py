@@ -1,0 +1,25 @@
+from datetime import UTC, datetime, timedelta
+
+from tests.cast import next_weekday
+from yume.availability import find_slots
+from yume.booking import book_appointment
+
+
+def test_it_reports_health(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+
+
+def test_it_books_the_first_open_slot(cast):
+    day = next_weekday(0)
+    now = datetime.now(UTC)
+    slots = find_slots(cast.org, cast.haircut.id, day, now)
+    assert slots[0].start.astimezone().hour >= 0
+    appointment = book_appointment(
+        cast.org, cast.haircut.id, slots[0].start, cast.customer, now=now
+    )
+    again = find_slots(cast.org, cast.haircut.id, day, now)
+    assert appointment.start_at == slots[0].start
+    assert len(again) == len(slots) - 1 or again[0].staff_id != slots[0].staff_id
+    assert appointment.end_at - appointment.start_at == timedelta(minutes=30)

@@ -1,0 +1,76 @@
+"""Configuration read once from the environment (and `.env`), typed and checked."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from dotenv import load_dotenv
+
+DEFAULT_DATABASE_URL = "sqlite:///yume.db"
+DEFAULT_GRAPH_URL = "https://graph.facebook.com"
+DEFAULT_API_VERSION = "v23.0"
+DEFAULT_MODEL = "claude-haiku-4-5"
+
+
+class ConfigError(ValueError):
+    """A setting in the environment makes no sense; the message names it."""
+
+
+def env_int(name: str, default: int, environ: dict[str, str]) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def env_str(name: str, environ: dict[str, str]) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    admin_token: str | None = None
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    meta_app_id: str | None = None
+    meta_graph_url: str = DEFAULT_GRAPH_URL
+    meta_api_version: str = DEFAULT_API_VERSION
+    anthropic_api_key: str | None = None
+    model: str = DEFAULT_MODEL
+    quiet_seconds: int = 2
+    port: int = 8000
+    demo_mode: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """True when there is no Redis: jobs and reminders run in-process."""
+        return self.redis_url is None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Config:
+        if environ is None:
+            if dotenv:
+                load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)
+            environ = dict(os.environ)
+        return cls(
+            database_url=env_str("DATABASE_URL", environ) or DEFAULT_DATABASE_URL,
+            redis_url=env_str("REDIS_URL", environ),
+            admin_token=env_str("YUME_ADMIN_TOKEN", environ),
+            meta_app_secret=env_str("META_APP_SECRET", environ),
+            meta_verify_token=env_str("META_WEBHOOK_VERIFY_TOKEN", environ),
+            meta_app_id=env_str("META_APP_ID", environ),
+            meta_graph_url=env_str("META_GRAPH_URL", environ) or DEFAULT_GRAPH_URL,
+            meta_api_version=env_str("META_API_VERSION", environ) or DEFAULT_API_VERSION,
+            anthropic_api_key=env_str("ANTHROPIC_API_KEY", environ),
+            model=env_str("YUME_MODEL", environ) or DEFAULT_MODEL,
+            quiet_seconds=env_int("YUME_QUIET_SECONDS", 2, environ),
+            port=env_int("PORT", 8000, environ),
+        )

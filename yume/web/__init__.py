@@ -1,0 +1,1 @@
+"""HTTP: thin Flask views over the domain modules."""
