@@ -1,0 +1,3 @@
+from yume.cli import main
+
+main(prog_name="python -m yume")

@@ -1,0 +1,143 @@
+"""`python -m yume`: the commands a solo developer runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from yume.config import Config, ConfigError
+from yume.db import database, open_database
+from yume.errors import DomainError
+from yume.migrations import migrate
+
+
+def _config() -> Config:
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _open(config: Config) -> None:
+    try:
+        open_database(config.database_url)
+        database.connect(reuse_if_open=True)
+    except Exception as exc:  # driver errors vary; say which URL failed
+        msg = f"no pude abrir la base de datos {config.database_url}: {exc}"
+        raise click.ClickException(msg) from None
+
+
+def _migrate_quietly() -> None:
+    applied = migrate(database.obj)
+    if applied:
+        click.echo(f"Esquema listo ({', '.join(applied)}).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Yume: la recepcionista de WhatsApp para barberías, salones y spas."""
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations (DATABASE_URL)."""
+    config = _config()
+    _open(config)
+    applied = migrate(database.obj)
+    click.echo("Migraciones aplicadas: " + ", ".join(applied) if applied else "Nada que migrar.")
+
+
+def _serve(config: Config, host: str, port: int) -> None:
+    from yume.app import create_app
+
+    database.close()
+    app = create_app(config)
+    mode = "embebido (sin Redis)" if config.embedded else f"Redis {config.redis_url}"
+    click.echo(f"Yume escuchando en http://{host}:{port}  ·  base {config.database_url}  ·  {mode}")
+    click.echo(
+        f"API: http://{host}:{port}/api/v1/openapi.json  ·  salud: http://{host}:{port}/health"
+    )
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: $PORT or 8000.")
+def serve(host: str, port: int | None) -> None:
+    """Run everything in one process (creates the schema on first run)."""
+    config = _config()
+    _open(config)
+    _migrate_quietly()
+    _serve(config, host, port or config.port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: $PORT or 8000.")
+@click.option("--no-serve", is_flag=True, help="Create the demo business and exit.")
+def demo(host: str, port: int | None, no_serve: bool) -> None:
+    """Create the demo barbershop (once) and serve it; the API needs no token."""
+    from yume.demo import create_demo
+
+    config = _config()
+    _open(config)
+    _migrate_quietly()
+    org = create_demo()
+    _describe(org)
+    if not no_serve:
+        _serve(dataclasses.replace(config, demo_mode=True), host, port or config.port)
+
+
+def _describe(org: object) -> None:
+    from yume.formatting import local_date_time, money
+    from yume.models import Appointment, Organization, ServiceType, Staff, utcnow
+    from yume.timeutil import zone
+
+    assert isinstance(org, Organization)
+    tz = zone(org.timezone)
+    click.echo(f"\nNegocio {org.id}: {org.name} ({org.timezone})")
+    for member in Staff.select().where(Staff.organization == org).order_by(Staff.id):
+        click.echo(f"  {member.role:5}  {member.name:20} {member.phone}  (staff_id {member.id})")
+    for service in ServiceType.select().where(ServiceType.organization == org):
+        click.echo(
+            f"  servicio {service.id}: {service.name} · {service.duration_minutes} min · "
+            f"{money(service.price_mxn)}"
+        )
+    upcoming = (
+        Appointment.select()
+        .where((Appointment.organization == org) & (Appointment.start_at >= utcnow()))
+        .order_by(Appointment.start_at)
+    )
+    click.echo(
+        f"  {upcoming.count()} citas próximas, la primera: "
+        + (local_date_time(upcoming[0].start_at, tz) if upcoming.exists() else "ninguna")
+    )
+    tomorrow = (utcnow().astimezone(tz) + timedelta(days=1)).date().isoformat()
+    click.echo(
+        "\nPrueba: curl 'http://127.0.0.1:8000/api/v1/organizations/"
+        f"{org.id}/availability?service_id=1&date={tomorrow}'\n"
+    )
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+def import_command(file: Path) -> None:
+    """Create a whole business from a JSON or YAML file (see README)."""
+    from yume.importer import BusinessFileError, import_business
+
+    config = _config()
+    _open(config)
+    _migrate_quietly()
+    try:
+        org = import_business(file)
+    except (BusinessFileError, DomainError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Importado: negocio {org.id} «{org.name}».")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
