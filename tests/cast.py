@@ -33,6 +33,7 @@ def make_org(
         name=name,
         timezone="America/Mexico_City",
         whatsapp_phone_number_id=phone_number_id,
+        whatsapp_access_token=f"token-{phone_number_id}",
         settings={"min_notice_minutes": 0, **settings},
     )
     location = Location.create(organization=org, name=name, address="Av. Juárez 123, CDMX")

@@ -5,23 +5,22 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from flask_openapi3 import Info, OpenAPI
+from flask_openapi3 import OpenAPI
 
 from yume.config import Config
 from yume.db import database, open_database
+from yume.queue import get_queue
 
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     open_database(config.database_url)
-    app = OpenAPI(
-        __name__,
-        info=Info(title="Yume API", version="1.0.0"),
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
-        doc_prefix="/api/v1",
-        doc_url="/openapi.json",
-    )
+    from yume.web.api import openapi_options, register_api
+
+    # openapi_options: title, description, bearer scheme and our 422 error shape
+    app = OpenAPI(__name__, **openapi_options(), doc_prefix="/api/v1", doc_url="/openapi.json")
     app.config["YUME"] = config
+    get_queue(config.redis_url)  # this process's queue, for code without the config at hand
     app.json.ensure_ascii = False  # Spanish reads better unescaped
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -34,10 +33,13 @@ def create_app(config: Config | None = None) -> Flask:
         if not database.is_closed():
             database.close()
 
-    from yume.web.api import register_api
+    from yume.web.dashboard import mount_dashboard
     from yume.web.health import health
+    from yume.web.webhooks import webhooks
 
     app.register_blueprint(health)
+    app.register_blueprint(webhooks)
+    mount_dashboard(app, config)
     register_api(app)
     return app
 

@@ -53,9 +53,12 @@ def migrate_command() -> None:
 
 def _serve(config: Config, host: str, port: int) -> None:
     from yume.app import create_app
+    from yume.embedded import start_background
 
     database.close()
     app = create_app(config)
+    if config.embedded:
+        start_background(config)
     mode = "embebido (sin Redis)" if config.embedded else f"Redis {config.redis_url}"
     click.echo(f"Yume escuchando en http://{host}:{port}  ·  base {config.database_url}  ·  {mode}")
     click.echo(
@@ -121,6 +124,88 @@ def _describe(org: object) -> None:
         "\nPrueba: curl 'http://127.0.0.1:8000/api/v1/organizations/"
         f"{org.id}/availability?service_id=1&date={tomorrow}'\n"
     )
+
+
+@main.command()
+@click.option("--org", "org_id", type=int, default=None, help="Business id (default: the first).")
+@click.option(
+    "--from",
+    "phone",
+    default="+52 55 5555 0101",
+    show_default=True,
+    help="Who you are: a customer's phone, or a staff member's to get staff powers.",
+)
+@click.option(
+    "--name", default="Cliente de prueba", show_default=True, help="WhatsApp profile name."
+)
+def chat(org_id: int | None, phone: str, name: str) -> None:
+    """Talk to a business from the terminal, through the real webhook, job and brain."""
+    from yume.chat import Simulator
+    from yume.models import Organization
+
+    config = _config()
+    _open(config)
+    _migrate_quietly()
+    org = (
+        Organization.get_or_none(Organization.id == org_id)
+        if org_id
+        else (Organization.select().order_by(Organization.id).first())
+    )
+    if org is None:
+        raise click.ClickException(
+            "no hay ese negocio; crea uno con `python -m yume demo --no-serve`"
+        )
+    try:
+        simulator = Simulator(config, org.id, phone, name, echo=click.echo)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Chateando con {org.name} como {phone}. Escribe «salir» para terminar; "
+        "un número toca el botón o la opción con ese número.\n"
+    )
+    while True:
+        try:
+            line = input("Tú: ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if line.lower() in ("salir", "exit", "quit"):
+            break
+        if line:
+            simulator.say(line)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (needs REDIS_URL)."""
+    from jobs.worker import run_worker
+
+    config = _redis_config()
+    run_worker(config, burst=burst)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Enqueue what is due, then exit.")
+def scheduler(burst: bool) -> None:
+    """Run rq-scheduler with Yume's periodic jobs (needs REDIS_URL)."""
+    from jobs.worker import run_scheduler
+
+    run_scheduler(_redis_config(), burst=burst)
+
+
+@main.command()
+def web() -> None:
+    """Procfile web: gunicorn on $PORT; with YUME_ONE_DYNO=1 also the worker and scheduler."""
+    from jobs.worker import run_web
+
+    sys.exit(run_web(_config()))
+
+
+def _redis_config() -> Config:
+    config = _config()
+    if not config.redis_url:
+        raise click.ClickException("REDIS_URL no está configurado (sin Redis usa `serve`)")
+    return config
 
 
 @main.command("import")

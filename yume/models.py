@@ -205,9 +205,13 @@ class Conversation(BaseModel):
     customer = ForeignKeyField(Customer, null=True, backref="conversations", on_delete="SET NULL")
     staff = ForeignKeyField(Staff, null=True, backref="conversations", on_delete="SET NULL")
     profile_name = CharField(null=True)
-    last_inbound_at = UTCDateTimeField(null=True)
-    paused_until = UTCDateTimeField(null=True)
+    wa_id = CharField(null=True)  # the address exactly as WhatsApp gave it (521…): reply to it
+    user_id = CharField(null=True)  # WhatsApp's business-scoped user id, when sent
+    last_inbound_at = UTCDateTimeField(null=True)  # opens the 24-hour window
+    paused_until = UTCDateTimeField(null=True)  # owner takeover: Yume stays quiet until then
     state = JSONTextField(null=True)
+    lease_until = UTCDateTimeField(null=True)
+    lease_owner = CharField(null=True)
     created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
@@ -228,9 +232,13 @@ class Message(BaseModel):
     sent_at = UTCDateTimeField(null=True)  # WhatsApp's own timestamp
     created_at = UTCDateTimeField(default=utcnow)
     processed_at = UTCDateTimeField(null=True)
+    status_at = UTCDateTimeField(null=True)  # WhatsApp time of the latest status
 
     class Meta:
-        indexes = ((("conversation", "created_at"), False),)
+        indexes = (
+            (("conversation", "created_at"), False),
+            (("conversation", "processed_at"), False),
+        )
 
 
 ALL_MODELS: list[type[BaseModel]] = [

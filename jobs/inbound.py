@@ -1,0 +1,116 @@
+"""One conversation turn: gather what the person wrote, ask the brain, send the answer.
+
+One worker at a time per conversation (a lease in the database that a crashed worker's
+expiry releases); messages in WhatsApp's order; a burst answered once after the quiet
+window; nothing answered twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from jobs.runtime import current
+from yume import conversations, delivery
+from yume.brain import Reply, Text, Turn, load_brain
+from yume.config import Config
+from yume.db import database
+from yume.models import Conversation, Message, utcnow
+from yume.notifications import notify_owner
+from yume.queue import get_queue
+
+log = logging.getLogger(__name__)
+
+JOB = "jobs.inbound.process_conversation"
+DELIVER = "jobs.outbound.deliver_conversation"
+APOLOGY = (
+    "Perdón, tuve un problema para responderte. Ya le avisé al equipo y en un momento "
+    "te escriben 🙏"
+)
+
+
+def process_conversation(conversation_id: int) -> str:
+    """The RQ job. Returns what happened (shown in rq-dashboard)."""
+    config = current()
+    with database.connection_context():
+        outcome = run_turn(conversation_id, config, utcnow())
+        if outcome in ("answered", "paused") and conversations.pending_inbound(conversation_id):
+            # written while we were busy: the job that found us busy left it to us
+            get_queue(config.redis_url).enqueue(JOB, conversation_id, delay=config.quiet_seconds)
+        return outcome
+
+
+def run_turn(conversation_id: int, config: Config, now: datetime) -> str:
+    token = conversations.acquire_lease(conversation_id, now)
+    if token is None:
+        return "busy"
+    try:
+        return _turn(conversation_id, config, now)
+    finally:
+        conversations.release_lease(conversation_id, token)
+
+
+def _turn(conversation_id: int, config: Config, now: datetime) -> str:
+    conversation = Conversation.get_or_none(Conversation.id == conversation_id)
+    if conversation is None:
+        return "gone"
+    client = delivery.client_for(conversation.organization, config)
+    pending = conversations.pending_inbound(conversation_id)
+    if not pending:
+        delivery.deliver(conversation, client, now)  # a retry after a transient send error
+        return "idle"
+    wait = config.quiet_seconds - (now - max(m.created_at for m in pending)).total_seconds()
+    if wait > 0:
+        get_queue(config.redis_url).enqueue(JOB, conversation_id, delay=wait)
+        return "waiting"
+    if conversations.is_paused(conversation, now):
+        conversations.claim_inbound(pending, now, status="held")  # the owner is on it
+        return "paused"
+    conversations.refresh_identity(conversation)
+    delivery.mark_read(client, pending[-1])
+    reply = _think(conversation, pending, config, now)
+    try:
+        with database.atomic():
+            if not conversations.claim_inbound(pending, now):
+                raise _Raced
+            delivery.queue_actions(conversation, reply.actions, now)
+            if reply.handover:
+                conversations.pause(conversation, now)
+            owner_conversation = (
+                notify_owner(conversation.organization, reply.notify_owner, now)
+                if reply.notify_owner
+                else None
+            )
+    except _Raced:
+        return "raced"
+    delivery.deliver(conversation, client, now)
+    if owner_conversation is not None:
+        get_queue(config.redis_url).enqueue(DELIVER, owner_conversation)
+    return "answered"
+
+
+class _Raced(Exception):
+    """Another worker handled these messages first (only possible after a lease expired)."""
+
+
+def _think(
+    conversation: Conversation, pending: list[Message], config: Config, now: datetime
+) -> Reply:
+    turn = Turn(
+        organization=conversation.organization,
+        conversation=conversation,
+        customer=conversation.customer,
+        staff=conversation.staff,
+        history=conversations.recent_history(conversation.id, pending[0].id),
+        new_messages=pending,
+        now=now,
+    )
+    try:
+        return load_brain(config).respond(turn)
+    except Exception:  # a brain bug must not leave the person unanswered or loop forever
+        log.exception("brain.failed conversation=%s", conversation.id)
+        who = conversation.profile_name or conversation.phone
+        return Reply(
+            actions=[Text(APOLOGY)],
+            notify_owner=f"Yume no pudo responder a {who}; revisa la conversación.",
+        )

@@ -1,0 +1,50 @@
+"""The reconciler: the database is the truth, Redis may forget. Re-enqueue whatever the
+database says is still waiting (at worker start-up and every minute)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from jobs.runtime import current
+from yume import conversations
+from yume.db import database
+from yume.models import Conversation, Message, utcnow
+from yume.queue import get_queue
+
+log = logging.getLogger(__name__)
+
+JOB = "jobs.maintenance.reconcile"
+GRACE = timedelta(seconds=30)  # leave fresh work to the jobs already enqueued for it
+
+
+def reconcile() -> dict[str, int]:
+    config = current()
+    queue = get_queue(config.redis_url)
+    with database.connection_context():
+        cutoff = utcnow() - timedelta(seconds=config.quiet_seconds) - GRACE
+        waiting = conversations.conversations_waiting(cutoff)
+        for conversation_id in waiting:
+            queue.enqueue("jobs.inbound.process_conversation", conversation_id)
+        stuck = _conversations_with_queued_sends(cutoff)
+        for conversation_id in stuck:
+            queue.enqueue("jobs.outbound.deliver_conversation", conversation_id)
+    if waiting or stuck:
+        log.info("reconcile.requeued conversations=%s sends=%s", waiting, stuck)
+    return {"conversations": len(waiting), "sends": len(stuck)}
+
+
+def _conversations_with_queued_sends(cutoff) -> list[int]:
+    rows = (
+        Message.select(Message.conversation)
+        .join(Conversation)
+        .where(
+            (Message.direction == "out")
+            & (Message.status == "queued")
+            & (Message.created_at < cutoff)
+            & (Conversation.lease_until.is_null() | (Conversation.lease_until < utcnow()))
+        )
+        .distinct()
+        .tuples()
+    )
+    return sorted(conversation_id for (conversation_id,) in rows)

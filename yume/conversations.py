@@ -1,0 +1,213 @@
+"""Conversations: who is writing, the 24-hour window, owner takeover, one worker at a time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from yume.models import Conversation, Customer, Message, Organization, Staff, utcnow
+from yume.phones import InvalidPhone, normalize_phone
+
+WINDOW = timedelta(hours=24)
+LEASE = timedelta(seconds=150)  # longer than a job's timeout: a crashed worker's lease expires
+PAUSE_COMMAND = "/pausa"
+RESUME_COMMAND = "/yume"
+LONG_PAUSE = timedelta(days=30)
+
+
+def conversation_key(wa_id: str, user_id: str | None = None) -> str:
+    """The phone key of a conversation: E.164 through the one normaliser, or the BSUID
+    for a username adopter who wrote without a phone number."""
+    try:
+        return normalize_phone(wa_id)
+    except InvalidPhone:
+        if user_id:
+            return user_id
+        raise
+
+
+def find_staff(org: Organization, phone: str) -> Staff | None:
+    return Staff.get_or_none((Staff.organization == org) & (Staff.phone == phone) & Staff.active)
+
+
+def open_conversation(
+    org: Organization,
+    phone: str,
+    wa_id: str | None = None,
+    profile_name: str | None = None,
+    user_id: str | None = None,
+) -> Conversation:
+    """The conversation with this phone, created on first contact with the person behind it:
+    a registered staff member, or a customer created with just the phone and profile name."""
+    conversation = Conversation.get_or_none(
+        (Conversation.organization == org) & (Conversation.phone == phone)
+    )
+    if conversation is None:
+        Conversation.insert(
+            organization=org,
+            phone=phone,
+            wa_id=wa_id,
+            user_id=user_id,
+            profile_name=profile_name,
+            created_at=utcnow(),
+        ).on_conflict_ignore().execute()
+        conversation = Conversation.get(
+            (Conversation.organization == org) & (Conversation.phone == phone)
+        )
+        _identify(conversation, org, phone, profile_name)
+    elif (wa_id and conversation.wa_id != wa_id) or (
+        profile_name and conversation.profile_name != profile_name
+    ):
+        conversation.wa_id = wa_id or conversation.wa_id
+        conversation.profile_name = profile_name or conversation.profile_name
+        conversation.save()
+    return conversation
+
+
+def _identify(conversation: Conversation, org: Organization, phone: str, name: str | None) -> None:
+    staff = find_staff(org, phone)
+    if staff is not None:
+        conversation.staff = staff
+    else:
+        Customer.insert(
+            organization=org, phone=phone, name=name, created_at=utcnow()
+        ).on_conflict_ignore().execute()
+        conversation.customer = Customer.get(
+            (Customer.organization == org) & (Customer.phone == phone)
+        )
+    conversation.save()
+
+
+def refresh_identity(conversation: Conversation) -> None:
+    """Staff registered after their first message still get the staff brain."""
+    staff = find_staff(conversation.organization, conversation.phone)
+    if (staff.id if staff else None) != conversation.staff_id:
+        conversation.staff = staff
+        if staff is None and conversation.customer_id is None:
+            _identify(
+                conversation,
+                conversation.organization,
+                conversation.phone,
+                conversation.profile_name,
+            )
+        conversation.save()
+
+
+def note_inbound(conversation_id: int, at: datetime) -> None:
+    """The person wrote at `at`: the 24-hour window runs from their latest message."""
+    Conversation.update(last_inbound_at=at).where(
+        (Conversation.id == conversation_id)
+        & ((Conversation.last_inbound_at.is_null()) | (Conversation.last_inbound_at < at))
+    ).execute()
+
+
+def window_open(conversation: Conversation, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    last = conversation.last_inbound_at
+    return last is not None and now - last < WINDOW
+
+
+# -- owner takeover ------------------------------------------------------------------------
+
+
+def takeover(conversation: Conversation, at: datetime, text: str, now: datetime) -> None:
+    """The owner wrote to the customer by hand (an echo): stay quiet for takeover_minutes
+    after the owner's last message. `/pausa` pauses until `/yume`; `/yume` resumes now."""
+    command = text.strip().lower()
+    if command == RESUME_COMMAND:
+        until = None
+    elif command == PAUSE_COMMAND:
+        until = now + LONG_PAUSE
+    else:
+        minutes = int(conversation.organization.setting("takeover_minutes"))
+        until = at + timedelta(minutes=minutes)
+        if conversation.paused_until is not None and conversation.paused_until > until:
+            return
+    conversation.paused_until = until
+    conversation.save()
+
+
+def is_paused(conversation: Conversation, now: datetime) -> bool:
+    return conversation.paused_until is not None and conversation.paused_until > now
+
+
+def pause(conversation: Conversation, now: datetime) -> None:
+    """Hand over to a person exactly as an owner takeover does."""
+    minutes = int(conversation.organization.setting("takeover_minutes"))
+    conversation.paused_until = now + timedelta(minutes=minutes)
+    conversation.save()
+
+
+# -- one worker at a time ------------------------------------------------------------------
+
+
+def acquire_lease(conversation_id: int, now: datetime) -> str | None:
+    """Claim the conversation for this worker (a conditional UPDATE: one winner)."""
+    token = uuid.uuid4().hex
+    claimed = (
+        Conversation.update(lease_until=now + LEASE, lease_owner=token)
+        .where(
+            (Conversation.id == conversation_id)
+            & (Conversation.lease_until.is_null() | (Conversation.lease_until < now))
+        )
+        .execute()
+    )
+    return token if claimed == 1 else None
+
+
+def release_lease(conversation_id: int, token: str) -> None:
+    Conversation.update(lease_until=None, lease_owner=None).where(
+        (Conversation.id == conversation_id) & (Conversation.lease_owner == token)
+    ).execute()
+
+
+# -- messages ------------------------------------------------------------------------------
+
+
+def pending_inbound(conversation_id: int) -> list[Message]:
+    """What the person wrote that nobody has handled yet, in WhatsApp's order."""
+    return list(
+        Message.select()
+        .where(
+            (Message.conversation == conversation_id)
+            & (Message.direction == "in")
+            & Message.processed_at.is_null()
+        )
+        .order_by(Message.sent_at, Message.id)
+    )
+
+
+def recent_history(conversation_id: int, before_id: int, limit: int = 20) -> list[Message]:
+    rows = (
+        Message.select()
+        .where((Message.conversation == conversation_id) & (Message.id < before_id))
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
+def claim_inbound(messages: list[Message], now: datetime, status: str = "processed") -> bool:
+    """Mark messages handled; False if another worker got there first."""
+    ids = [m.id for m in messages]
+    claimed = (
+        Message.update(processed_at=now, status=status)
+        .where(Message.id.in_(ids) & Message.processed_at.is_null())
+        .execute()
+    )
+    return claimed == len(ids)
+
+
+def conversations_waiting(older_than: datetime) -> list[int]:
+    """Conversations with inbound messages nobody handled since before `older_than`."""
+    rows = (
+        Message.select(Message.conversation)
+        .where(
+            (Message.direction == "in")
+            & Message.processed_at.is_null()
+            & (Message.created_at < older_than)
+        )
+        .distinct()
+        .tuples()
+    )
+    return sorted(conversation_id for (conversation_id,) in rows)

@@ -1,0 +1,207 @@
+"""Send what a conversation has queued, once each, in order.
+
+Every outbound message is a row first (status `queued`), claimed (`sending`) before it
+leaves, and `sent` with its WhatsApp id after. A transient Meta error puts it back in
+the queue for the job's retry; a timeout after the request went out marks it `unknown`
+and it is never resent: a customer never gets the same reply twice because of a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from yume import conversations
+from yume.brain import Action, action_text, to_payload
+from yume.config import Config
+from yume.models import Conversation, Message, Organization, utcnow
+from yume.templates import PENDING_REPLY, Template
+from yume.whatsapp.client import GraphTransport, Transport, WhatsAppClient, WhatsAppError
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """Meta said "not now"; the job should be retried with backoff."""
+
+
+_transport_factory: Callable[[Config], Transport] | None = None
+
+
+def set_transport_factory(factory: Callable[[Config], Transport] | None) -> None:
+    """Replace how transports are made (the terminal simulator prints instead of posting)."""
+    global _transport_factory
+    _transport_factory = factory
+
+
+def client_for(org: Organization, config: Config) -> WhatsAppClient:
+    if _transport_factory is not None:
+        transport = _transport_factory(config)
+    else:
+        transport = GraphTransport(base_url=config.meta_graph_url, version=config.meta_api_version)
+    return WhatsAppClient(
+        transport, org.whatsapp_phone_number_id or "", org.whatsapp_access_token or ""
+    )
+
+
+def queue_actions(conversation: Conversation, actions: list[Action], now: datetime) -> None:
+    for action in actions:
+        Message.create(
+            conversation=conversation,
+            direction="out",
+            author="yume",
+            kind=to_payload(action)["type"],
+            text=action_text(action),
+            payload=to_payload(action),
+            status="queued",
+            created_at=now,
+        )
+
+
+def queue_template(
+    conversation: Conversation,
+    template: Template,
+    values: list[str],
+    now: datetime,
+    buttons: list[str] | None = None,
+) -> Message:
+    return Message.create(
+        conversation=conversation,
+        direction="out",
+        author="yume",
+        kind="template",
+        text=template.render(values),
+        payload={
+            "type": "template",
+            "name": template.name,
+            "language": template.language,
+            "values": values,
+            "buttons": buttons or [],
+        },
+        status="queued",
+        created_at=now,
+    )
+
+
+def queued(conversation_id: int) -> list[Message]:
+    return list(
+        Message.select()
+        .where(
+            (Message.conversation == conversation_id)
+            & (Message.direction == "out")
+            & (Message.status == "queued")
+        )
+        .order_by(Message.id)
+    )
+
+
+def _claim(message: Message) -> bool:
+    return (
+        Message.update(status="sending")
+        .where((Message.id == message.id) & (Message.status == "queued"))
+        .execute()
+        == 1
+    )
+
+
+def _send(client: WhatsAppClient, to: str, payload: dict[str, Any]) -> str:
+    kind = payload["type"]
+    if kind == "text":
+        return client.send_text(to, payload["body"])
+    if kind == "buttons":
+        return client.send_buttons(to, payload["body"], [tuple(o) for o in payload["options"]])
+    if kind == "list":
+        rows = [tuple(r) for r in payload["rows"]]
+        return client.send_list(to, payload["body"], payload["button"], rows)
+    if kind == "reaction":
+        return client.send_reaction(to, payload["message_id"], payload["emoji"])
+    return client.send_template(
+        to,
+        payload["name"],
+        payload.get("language", "es_MX"),
+        payload.get("values", []),
+        payload.get("buttons", []),
+    )
+
+
+def _record(message: Message, **fields: Any) -> None:
+    Message.update(**fields).where(Message.id == message.id).execute()
+
+
+def deliver(conversation: Conversation, client: WhatsAppClient, now: datetime | None = None) -> int:
+    """Send every queued message of the conversation; returns how many went out."""
+    now = now or utcnow()
+    sent = 0
+    for _ in range(3):  # a fallback template queued on the way goes out in the next pass
+        batch = queued(conversation.id)
+        if not batch:
+            break
+        sent += sum(_deliver_one(conversation, client, message, now) for message in batch)
+    return sent
+
+
+def _deliver_one(
+    conversation: Conversation, client: WhatsAppClient, message: Message, now: datetime
+) -> int:
+    to = conversation.wa_id or conversation.phone
+    if not _claim(message):
+        return 0
+    payload = message.payload or {}
+    if payload.get("type") != "template" and not conversations.window_open(conversation, now):
+        fall_back(conversation, message, now, "24-hour window closed before sending")
+        return 0
+    try:
+        wamid = _send(client, to, payload)
+    except WhatsAppError as error:
+        _handle_error(conversation, message, error, now)
+        return 0
+    except ValueError as error:  # a message Meta would refuse as built (empty, no options)
+        _record(message, status="failed", error_title=str(error)[:500])
+        return 0
+    _record(message, wa_message_id=wamid, status="sent", status_at=now)
+    return 1
+
+
+def _handle_error(
+    conversation: Conversation, message: Message, error: WhatsAppError, now: datetime
+) -> None:
+    fields = {"error_code": error.code, "error_title": str(error)[:500]}
+    log.warning(
+        "whatsapp.send-error message=%s kind=%s code=%s", message.id, error.kind, error.code
+    )
+    if error.kind == "transient":
+        _record(message, status="queued", **fields)
+        raise RetryLater(str(error)) from error
+    if error.kind == "ambiguous":
+        _record(message, status="unknown", **fields)  # may have arrived: never resend
+    elif error.kind == "window_closed":
+        fall_back(conversation, message, now, str(error))
+    else:
+        _record(message, status="failed", **fields)
+
+
+def fall_back(conversation: Conversation, message: Message, now: datetime, why: str) -> None:
+    """Outside the 24-hour window only a template may go: send the pending-reply one."""
+    _record(message, status="failed", error_code=131047, error_title=why[:500])
+    if (message.payload or {}).get("type") == "template":
+        return
+    already = Message.select().where(
+        (Message.conversation == conversation.id)
+        & (Message.kind == "template")
+        & (Message.created_at >= now.replace(hour=0, minute=0, second=0, microsecond=0))
+        & (Message.text == PENDING_REPLY.render([conversation.organization.name]))
+    )
+    if not already.exists():  # one nudge a day is plenty
+        queue_template(conversation, PENDING_REPLY, [conversation.organization.name], now)
+
+
+def mark_read(client: WhatsAppClient, message: Message) -> None:
+    """Blue ticks and "typing…" while the brain thinks; never worth failing a turn for."""
+    if not message.wa_message_id:
+        return
+    try:
+        client.mark_read(message.wa_message_id, typing=True)
+    except WhatsAppError as error:
+        log.info("whatsapp.mark-read-failed message=%s code=%s", message.id, error.code)

@@ -1,0 +1,222 @@
+"""Store what Meta sent, exactly once, and say which work it calls for.
+
+Called by the webhook (in the web process) and by the terminal simulator. A message id
+is unique in the database, so a webhook delivered twice, a second or a day apart, is
+stored once and answered once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from yume import conversations
+from yume.models import Conversation, Customer, Message, Organization, utcnow
+from yume.phones import InvalidPhone, normalize_phone
+from yume.whatsapp.payloads import (
+    ContactSync,
+    Echo,
+    HistoryMessage,
+    Ignored,
+    Inbound,
+    PlatformError,
+    StatusUpdate,
+)
+
+log = logging.getLogger(__name__)
+
+PROCESS_CONVERSATION = "jobs.inbound.process_conversation"
+WINDOW_FALLBACK = "jobs.outbound.send_window_fallback"
+
+# Kinds that never need an answer: stored, noted, and left alone.
+SILENT_KINDS = frozenset({"reaction", "revoke", "system", "request_welcome"})
+STATUS_RANK = {
+    "queued": 0,
+    "sending": 1,
+    "unknown": 1,
+    "sent": 2,
+    "delivered": 3,
+    "read": 4,
+    "played": 5,
+}
+
+
+@dataclass(frozen=True)
+class Work:
+    job: str
+    argument: int
+
+
+class Inbox:
+    """One webhook body's worth of storing; caches organizations by phone_number_id."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or utcnow()
+        self._orgs: dict[str, Organization | None] = {}
+        self.work: list[Work] = []
+
+    def org(self, phone_number_id: str | None) -> Organization | None:
+        if not phone_number_id:
+            return None
+        if phone_number_id not in self._orgs:
+            org = Organization.get_or_none(Organization.whatsapp_phone_number_id == phone_number_id)
+            if org is None:
+                log.warning("webhook.unknown-number phone_number_id=%s", phone_number_id)
+            self._orgs[phone_number_id] = org
+        return self._orgs[phone_number_id]
+
+    def store(self, events: Iterable[Any]) -> list[Work]:
+        handlers = {
+            Inbound: self.inbound,
+            Echo: self.echo,
+            StatusUpdate: self.status,
+            HistoryMessage: self.history,
+            ContactSync: self.contact,
+            PlatformError: self.platform_error,
+            Ignored: self.ignored,
+        }
+        for event in events:
+            handlers[type(event)](event)
+        unique = list(dict.fromkeys(self.work))
+        return unique
+
+    def _conversation(self, org: Organization, wa_id: str, **extra: Any) -> Conversation | None:
+        try:
+            key = conversations.conversation_key(wa_id, extra.get("user_id"))
+        except InvalidPhone:
+            log.warning("webhook.unreadable-sender org=%s wa_id=%r", org.id, wa_id)
+            return None
+        return conversations.open_conversation(org, key, wa_id=wa_id or None, **extra)
+
+    def inbound(self, event: Inbound) -> None:
+        org = self.org(event.phone_number_id)
+        if org is None:
+            return
+        conversation = self._conversation(
+            org, event.wa_id, profile_name=event.profile_name, user_id=event.user_id
+        )
+        if conversation is None:
+            return
+        silent = event.kind in SILENT_KINDS
+        inserted = _insert_message(
+            conversation=conversation,
+            wa_message_id=event.message_id,
+            direction="in",
+            author="staff" if conversation.staff_id else "customer",
+            kind=event.kind,
+            text=event.text,
+            payload={
+                "reply_id": event.reply_id,
+                "context_id": event.context_id,
+                "media_id": event.media_id,
+                "mime_type": event.mime_type,
+            },
+            sent_at=event.timestamp,
+            processed_at=self.now if silent else None,
+            status="noted" if silent else "received",
+        )
+        if inserted:
+            conversations.note_inbound(conversation.id, event.timestamp)
+            if not silent:
+                self.work.append(Work(PROCESS_CONVERSATION, conversation.id))
+
+    def echo(self, event: Echo) -> None:
+        org = self.org(event.phone_number_id)
+        if org is None:
+            return
+        conversation = self._conversation(org, event.to)
+        if conversation is None:
+            return
+        inserted = _insert_message(
+            conversation=conversation,
+            wa_message_id=event.message_id,
+            direction="out",
+            author="owner",
+            kind=event.kind,
+            text=event.text,
+            sent_at=event.timestamp,
+            processed_at=self.now,
+            status="sent",
+        )
+        if inserted:
+            conversations.takeover(conversation, event.timestamp, event.text, self.now)
+
+    def status(self, event: StatusUpdate) -> None:
+        message = Message.get_or_none(Message.wa_message_id == event.message_id)
+        if message is None:
+            return  # a status for a message sent by another app, or before our time
+        if event.status == "failed":
+            if message.status in ("failed",) or STATUS_RANK.get(message.status, 0) >= 3:
+                return
+            message.status, message.error_code = "failed", event.error_code
+            message.error_title = " — ".join(filter(None, [event.error_title, event.error_details]))
+            if event.error_code == 131047 and message.direction == "out":
+                self.work.append(Work(WINDOW_FALLBACK, message.id))
+            log.warning("whatsapp.send-failed message=%s code=%s", message.id, event.error_code)
+        elif STATUS_RANK.get(event.status, -1) > STATUS_RANK.get(message.status, -1):
+            message.status = event.status
+        else:
+            return  # late or repeated: statuses only move forward
+        message.status_at = event.timestamp
+        message.save()
+
+    def history(self, event: HistoryMessage) -> None:
+        """Back-filled chats: stored for context, never answered, never open a window."""
+        org = self.org(event.phone_number_id)
+        if org is None:
+            return
+        conversation = self._conversation(org, event.thread_id)
+        if conversation is None:
+            return
+        _insert_message(
+            conversation=conversation,
+            wa_message_id=event.message_id,
+            direction="out" if event.from_business else "in",
+            author="owner" if event.from_business else "customer",
+            kind=event.kind,
+            text=event.text,
+            sent_at=event.timestamp,
+            processed_at=self.now,
+            status="history",
+        )
+
+    def contact(self, event: ContactSync) -> None:
+        """The owner's saved name for a customer, from the Business app's contacts."""
+        org = self.org(event.phone_number_id)
+        if org is None or event.action != "add" or not event.full_name:
+            return
+        try:
+            phone = normalize_phone(event.phone)
+        except InvalidPhone:
+            return
+        Customer.insert(
+            organization=org, phone=phone, name=event.full_name[:120], created_at=self.now
+        ).on_conflict_ignore().execute()
+        Customer.update(name=event.full_name[:120]).where(
+            (Customer.organization == org) & (Customer.phone == phone) & Customer.name.is_null()
+        ).execute()
+
+    def platform_error(self, event: PlatformError) -> None:
+        log.warning(
+            "whatsapp.platform-error phone_number_id=%s code=%s %s",
+            event.phone_number_id,
+            event.code,
+            event.title,
+        )
+
+    def ignored(self, event: Ignored) -> None:
+        log.info("webhook.ignored field=%s reason=%s", event.field, event.reason)
+
+
+def _insert_message(**fields: Any) -> bool:
+    """Insert unless this WhatsApp message id is already stored; True if it was new."""
+    fields.setdefault("created_at", utcnow())
+    row_id = Message.insert(**fields).on_conflict_ignore().execute()
+    if not row_id:
+        return False
+    # SQLite reports the last rowid even when INSERT OR IGNORE skipped the row.
+    stored = Message.get_or_none(Message.wa_message_id == fields["wa_message_id"])
+    return stored is not None and stored.id == row_id

@@ -1,0 +1,42 @@
+"""Telling the owner something: a WhatsApp message to the owner's own phone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from yume import conversations
+from yume.brain import Text
+from yume.delivery import queue_actions, queue_template
+from yume.models import Organization, Staff
+from yume.phones import whatsapp_id
+from yume.templates import OWNER_ALERT
+
+
+def owner_of(org: Organization) -> Staff | None:
+    return (
+        Staff.select()
+        .where((Staff.organization == org) & (Staff.role == "owner") & Staff.active)
+        .order_by(Staff.id)
+        .first()
+    )
+
+
+def template_safe(text: str, limit: int = 900) -> str:
+    """Template variables may not hold new lines, tabs or runs of spaces."""
+    return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def notify_owner(org: Organization, text: str, now: datetime) -> int | None:
+    """Queue `text` for the owner; returns the owner's conversation id to deliver, if any.
+
+    Inside the owner's 24-hour window it is a plain message, outside it a template."""
+    owner = owner_of(org)
+    if owner is None:
+        return None
+    conversation = conversations.open_conversation(org, owner.phone, wa_id=whatsapp_id(owner.phone))
+    if conversations.window_open(conversation, now):
+        queue_actions(conversation, [Text(text)], now)
+    else:
+        queue_template(conversation, OWNER_ALERT, [org.name, template_safe(text)], now)
+    return conversation.id
