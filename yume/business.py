@@ -209,7 +209,10 @@ def _price(value: Any) -> Decimal:
         raise Invalid("price_mxn debe ser un número") from None
     if not price.is_finite() or price < 0 or price >= Decimal("100000000"):
         raise Invalid("price_mxn debe ser un número positivo")
-    return price.quantize(Decimal("0.01"))
+    price = price.quantize(Decimal("0.01"))
+    if price >= Decimal("100000000"):  # 99999999.995 rounds up past numeric(10, 2)
+        raise Invalid("price_mxn es demasiado grande")
+    return price
 
 
 def _minutes(name: str, value: Any, low: int, high: int) -> int:
@@ -301,6 +304,17 @@ def set_services(staff: Staff, service_ids: Sequence[int] | None) -> None:
         ).execute()
 
 
+def _check_staff_phone(org: Organization, phone: str, staff_id: int | None = None) -> None:
+    """One active staff member per phone: the phone is how Yume recognises them."""
+    others = Staff.select().where(
+        (Staff.organization == org) & (Staff.phone == phone) & Staff.active
+    )
+    if staff_id is not None:
+        others = others.where(Staff.id != staff_id)
+    if others.exists():
+        raise Conflict(f"Ya hay alguien del equipo con el número {phone}.", "conflict")
+
+
 def _role(role: str) -> str:
     if role not in ROLES:
         raise Invalid("role debe ser 'owner' o 'staff'")
@@ -317,12 +331,7 @@ def add_staff(
 ) -> Staff:
     key = _phone(phone)
     with database.atomic():
-        if (
-            Staff.select()
-            .where((Staff.organization == org) & (Staff.phone == key) & Staff.active)
-            .exists()
-        ):
-            raise Conflict(f"Ya hay alguien del equipo con el número {key}.", "conflict")
+        _check_staff_phone(org, key)
         staff = Staff.create(organization=org, name=name.strip(), phone=key, role=_role(role))
         set_schedule(staff, schedule)
         set_services(staff, service_ids)
@@ -342,6 +351,7 @@ def update_staff(staff: Staff, changes: dict[str, Any]) -> Staff:
             staff.name = changes["name"].strip()
         if "phone" in changes:
             staff.phone = _phone(changes["phone"])
+            _check_staff_phone(staff.organization, staff.phone, staff.id)
         if "role" in changes:
             staff.role = _role(changes["role"])
         staff.save()

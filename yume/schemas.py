@@ -347,7 +347,7 @@ Buffer = Annotated[
 ]
 Price = Annotated[
     float,
-    Field(ge=0, lt=100_000_000, allow_inf_nan=False, description="Price in pesos (MXN)."),
+    Field(ge=0, le=99_999_999.99, allow_inf_nan=False, description="Price in pesos (MXN)."),
 ]
 
 
@@ -431,7 +431,11 @@ class AppointmentUpdate(Body):
 class AppointmentCancel(Body):
     """The body may be omitted."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", openapi_extra={"required": False})
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        openapi_extra={"required": False},  # type: ignore[typeddict-unknown-key]
+    )
 
     reason: Reason = ""
 

@@ -84,12 +84,19 @@ APPOINTMENTS = Tag(name="appointments", description="Availability and bookings."
 CUSTOMERS = Tag(name="customers", description="People who book.")
 CONVERSATIONS = Tag(name="conversations", description="WhatsApp chats.")
 
+
+def _operation_id(*, name: str, path: str, method: str) -> str:
+    """The view's own name, e.g. `create_appointment`."""
+    return name
+
+
 api = APIBlueprint(
     "api",
     __name__,
     url_prefix=API_PREFIX,
     abp_security=[{"bearer": []}],
     abp_responses=ERROR_RESPONSES,
+    operation_id_callback=_operation_id,
 )
 
 
@@ -111,9 +118,19 @@ def openapi_options() -> dict[str, Any]:
 
 
 def register_api(app: Flask) -> None:
+    _reflow_descriptions(api.paths)
     app.register_api(api)  # type: ignore[attr-defined]
     app.register_error_handler(404, _routing_error)
     app.register_error_handler(405, _routing_error)
+
+
+def _reflow_descriptions(paths: dict[str, Any]) -> None:
+    """flask-openapi3 turns each docstring line break into <br/>; ours are wrapped prose."""
+    for item in paths.values():
+        for method in ("get", "post", "patch", "delete"):
+            operation = getattr(item, method)
+            if operation is not None and operation.description:
+                operation.description = operation.description.replace("<br/>", " ")
 
 
 # -- answers --------------------------------------------------------------------------------
