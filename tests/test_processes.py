@@ -42,8 +42,9 @@ def test_it_guards_the_queue_dashboard(config):
     assert client.get("/rq/", headers={"Authorization": f"Basic {right}"}).status_code == 200
 
 
-def test_it_has_no_dashboard_in_embedded_mode(client):
-    assert client.get("/rq/").status_code == 404
+def test_it_has_no_dashboard_in_embedded_mode(config):
+    app = create_app(dataclasses.replace(config, redis_url=None))
+    assert app.test_client().get("/rq/").status_code == 404
 
 
 def test_it_stops_every_process_of_the_one_dyno_on_sigterm():

@@ -1,0 +1,83 @@
+"""What the business is: hours, address, services and prices; and handing over to a person."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from yume.brain import Reply, Text
+from yume.brains.context import Ctx, clock
+from yume.brains.ui import buttons
+from yume.formatting import money
+from yume.models import Location
+
+WEEKDAY_NAMES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+BOOK_OR_MENU = [("m:book", "Agendar cita"), ("m:menu", "Ver menú")]
+
+
+def _at(minute: int) -> str:
+    if minute >= 24 * 60:
+        return "12:00 AM"
+    return clock(datetime(2000, 1, 1, minute // 60, minute % 60))
+
+
+def _spans(spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return "cerrado"
+    return " y ".join(f"{_at(start)} a {_at(end)}" for start, end in sorted(spans))
+
+
+def hours_lines(ctx: Ctx) -> list[str]:
+    """'Lunes a sábado: 10:00 AM a 8:00 PM', 'Domingo: cerrado': equal days run together."""
+    week = [_spans(ctx.hours.get(day, [])) for day in range(7)]
+    lines: list[str] = []
+    first = 0
+    for day in range(1, 8):
+        if day == 7 or week[day] != week[first]:
+            names = WEEKDAY_NAMES[first]
+            if day - 1 > first:
+                names += f" a {WEEKDAY_NAMES[day - 1]}"
+            lines.append(f"{names.capitalize()}: {week[first]}")
+            first = day
+    return lines
+
+
+def address(ctx: Ctx) -> str:
+    location = Location.get_or_none(Location.organization == ctx.org)
+    return location.address.strip() if location and location.address else ""
+
+
+def hours_and_address(ctx: Ctx) -> Reply:
+    where = address(ctx)
+    place = f"📍 {where}\n" if where else ""
+    body = f"*{ctx.org.name}*\n{place}🕒 " + "\n🕒 ".join(hours_lines(ctx))
+    return Reply([buttons(body, BOOK_OR_MENU)])
+
+
+def prices(ctx: Ctx) -> Reply:
+    if not ctx.services:
+        return Reply(
+            [Text("Todavía no tengo la lista de servicios. Escribe «persona» y te ayudan.")]
+        )
+    lines = [f"• {s.name}: {money(s.price_mxn)} ({s.duration_minutes} min)" for s in ctx.services]
+    return Reply([buttons("Servicios y precios:\n" + "\n".join(lines), BOOK_OR_MENU)])
+
+
+def human(ctx: Ctx, text: str = "") -> Reply:
+    """Hand the conversation to the team: Yume goes quiet and the owner is told."""
+    ctx.state.reset()
+    conversation = ctx.turn.conversation
+    if ctx.staff is not None:
+        who = ctx.staff.name
+    else:
+        who = ctx.customer.name or conversation.profile_name or "Un cliente"
+    said = f": «{text.strip()[:200]}»" if text.strip() else "."
+    return Reply(
+        actions=[Text("Claro 🙌 Ya le avisé al equipo; en un ratito te escribe alguien por aquí.")],
+        handover=True,
+        handover_reason="pidió hablar con una persona",
+        notify_owner=f"{who} ({conversation.phone}) quiere hablar con alguien{said}",
+    )
+
+
+def thanks(ctx: Ctx) -> Reply:
+    return Reply([Text("¡Con gusto! 😊 Aquí estoy si necesitas algo más.")])

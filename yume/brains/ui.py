@@ -1,0 +1,73 @@
+"""Lists and buttons within WhatsApp's limits, and the few messages every flow shares."""
+
+from __future__ import annotations
+
+from yume.brain import Buttons, ListMessage
+
+MAX_BUTTONS = 3
+MAX_ROWS = 10
+BUTTON_TITLE = 20
+ROW_TITLE = 24
+ROW_DESCRIPTION = 72
+BODY = 1024
+
+Row = tuple[str, str, str | None]
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def buttons(body: str, options: list[tuple[str, str]]) -> Buttons:
+    return Buttons(
+        cut(body, BODY), [(rid, cut(title, BUTTON_TITLE)) for rid, title in options[:MAX_BUTTONS]]
+    )
+
+
+def rows(body: str, button: str, items: list[Row]) -> ListMessage:
+    return ListMessage(
+        cut(body, BODY),
+        cut(button, BUTTON_TITLE),
+        [
+            (rid, cut(title, ROW_TITLE), cut(description, ROW_DESCRIPTION) if description else None)
+            for rid, title, description in items[:MAX_ROWS]
+        ],
+    )
+
+
+def choose(body: str, button: str, items: list[Row]) -> Buttons | ListMessage:
+    """Buttons for up to three short choices, a list otherwise."""
+    if len(items) <= MAX_BUTTONS and all(len(title) <= BUTTON_TITLE for _, title, _ in items):
+        return buttons(body, [(rid, title) for rid, title, _ in items])
+    return rows(body, button, items)
+
+
+CUSTOMER_MENU: list[Row] = [
+    ("m:book", "Agendar una cita", "Elige servicio, día y hora"),
+    ("m:mine", "Mis citas", "Ve tus próximas citas"),
+    ("m:reschedule", "Cambiar una cita", "Muévela a otro día u hora"),
+    ("m:cancel", "Cancelar una cita", None),
+    ("m:prices", "Servicios y precios", None),
+    ("m:info", "Horario y dirección", None),
+    ("m:human", "Hablar con alguien", "Le aviso al equipo"),
+]
+STAFF_MENU: list[Row] = [
+    ("s:today", "Agenda de hoy", None),
+    ("s:tomorrow", "Agenda de mañana", None),
+    ("s:day", "Agenda de otro día", "Escríbeme el día"),
+    ("s:walkin", "Cliente sin cita", "Registra a quien llegó"),
+    ("s:lookup", "Buscar cliente", "Por nombre o teléfono"),
+    ("s:block", "Bloquear horario", "Comida, permiso, vacaciones"),
+]
+
+
+def customer_menu(greeting: str) -> ListMessage:
+    return rows(greeting + "\n¿En qué te ayudo?", "Ver opciones", CUSTOMER_MENU)
+
+
+def staff_menu(greeting: str) -> ListMessage:
+    return rows(greeting + "\n¿Qué necesitas?", "Ver opciones", STAFF_MENU)
+
+
+def back_to_menu(body: str) -> Buttons:
+    return buttons(body, [("m:menu", "Ver menú")])

@@ -1,0 +1,140 @@
+"""A day and a time (or a window of time) from free text, in the business's local time.
+
+The business-hours rule lives here: an hour written without AM/PM is the one the
+business is open ("a las 4" in a salon open 10–20 is 4:00 PM); when both or neither
+are open, 7–11 are read as morning and 12–6 as afternoon, as Mexicans mean them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from yume.nlu.days import find_day
+from yume.nlu.text import prepare
+from yume.nlu.times import AFTERNOON, EVENING, MORNING, Clock, TimeRef, find_time
+
+DAY_END = 24 * 60
+PARTS = {MORNING: (0, 12 * 60), AFTERNOON: (12 * 60, 19 * 60), EVENING: (19 * 60, DAY_END)}
+LATER_MINUTES = 60  # "al rato" starts an hour from now
+
+WeeklyHours = dict[int, list[tuple[int, int]]]  # weekday → [(start_minute, end_minute)]
+
+
+@dataclass(frozen=True)
+class BusinessClock:
+    """What reading a time needs to know: the local now and the weekly opening hours."""
+
+    now: datetime  # aware, in the business's zone
+    hours: WeeklyHours
+
+    def open_spans(self, day: date | None) -> list[tuple[int, int]]:
+        if day is not None and self.hours.get(day.weekday()):
+            return self.hours[day.weekday()]
+        return [span for spans in self.hours.values() for span in spans]
+
+    @property
+    def minute(self) -> int:
+        return self.now.hour * 60 + self.now.minute
+
+
+@dataclass(frozen=True)
+class When:
+    day: date | None = None
+    days: int = 1  # how many days from `day` ("el fin de semana" = 2)
+    time: int | None = None  # minutes after local midnight
+    start: int | None = None  # a window [start, end) in minutes, when no exact time
+    end: int | None = None
+    asap: bool = False
+
+    @property
+    def window(self) -> tuple[int, int] | None:
+        if self.start is None or self.end is None:
+            return None
+        return self.start, self.end
+
+    def as_dict(self) -> dict[str, Any]:
+        """{"date": "2027-01-15", "time": "16:00"} and the like, for tests and the bench."""
+        found: dict[str, Any] = {}
+        if self.day is not None:
+            found["date"] = self.day.isoformat()
+        if self.days != 1:
+            found["days"] = self.days
+        if self.time is not None:
+            found["time"] = hhmm(self.time)
+        if self.window is not None:
+            found["from"], found["to"] = hhmm(self.start or 0), hhmm(self.end or 0)
+        if self.asap:
+            found["asap"] = True
+        return found
+
+
+def hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def read_when(text: str, clock: BusinessClock) -> When | None:
+    """What day and time `text` asks for, or None when it names neither."""
+    prepared = prepare(text)
+    day_ref = find_day(prepared, clock.now.date())
+    time_ref = find_time(prepared)
+    if day_ref is None and time_ref is None:
+        return None
+    day = day_ref.day if day_ref else None
+    days = day_ref.span if day_ref else 1
+    if time_ref is None:
+        return When(day=day, days=days)
+    if day is None and (time_ref.later or time_ref.asap):
+        day = clock.now.date()
+    return _with_time(When(day=day, days=days), time_ref, clock)
+
+
+def _with_time(when: When, ref: TimeRef, clock: BusinessClock) -> When:
+    spans = clock.open_spans(when.day)
+    if ref.at is not None:
+        return _replace(when, time=minute_of(ref.at, spans, ref.part))
+    if ref.after is not None or ref.before is not None:
+        start = minute_of(ref.after, spans, ref.part) if ref.after else 0
+        end = minute_of(ref.before, spans, ref.part) if ref.before else DAY_END
+        return _replace(when, start=start, end=end)
+    if ref.part is not None:
+        start, end = PARTS[ref.part]
+        return _replace(when, start=start, end=end)
+    today = when.day == clock.now.date()
+    if ref.later and today:
+        return _replace(when, start=min(clock.minute + LATER_MINUTES, DAY_END), end=DAY_END)
+    if ref.asap and today:
+        return _replace(when, start=clock.minute, end=DAY_END, asap=True)
+    return when
+
+
+def _replace(when: When, **changes: Any) -> When:
+    return When(**{**when.__dict__, **changes})
+
+
+def minute_of(clock: Clock, spans: list[tuple[int, int]], part: str | None = None) -> int:
+    """Minutes after midnight of a clock reading, choosing AM or PM by business hours."""
+    if not clock.ambiguous:
+        hour = clock.hour
+        if clock.meridiem == "pm" and hour < 12:
+            hour += 12
+        elif clock.meridiem == "am" and hour == 12:
+            hour = 0
+        return hour * 60 + clock.minute
+    if clock.hour == 12:
+        return 12 * 60 + clock.minute
+    morning = clock.hour * 60 + clock.minute
+    afternoon = morning + 12 * 60
+    if part == MORNING:
+        return morning
+    if part in (AFTERNOON, EVENING):
+        return afternoon
+    morning_open, afternoon_open = _is_open(morning, spans), _is_open(afternoon, spans)
+    if morning_open != afternoon_open:
+        return morning if morning_open else afternoon
+    return morning if 7 <= clock.hour <= 11 else afternoon
+
+
+def _is_open(minute: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= minute < end for start, end in spans)
