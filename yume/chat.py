@@ -26,14 +26,21 @@ _ids = itertools.count(1)
 class ConsoleTransport:
     """Stands in for the Graph API: prints each message as WhatsApp would show it."""
 
-    def __init__(self, echo: Callable[[str], None]) -> None:
+    def __init__(self, echo: Callable[[str], None], me: str = "") -> None:
         self.echo = echo
+        self.me = me  # the simulated person's WhatsApp id; others' messages are shown aside
         self.choices: list[dict[str, str]] = []  # the last buttons/rows shown, in order
 
     def post(self, path: str, payload: dict[str, Any], token: str) -> dict[str, Any]:
         if payload.get("status") == "read":
             return {"success": True}
-        self.echo(self.render(payload))
+        to = str(payload.get("to", ""))
+        if self.me and to != self.me:
+            choices = self.choices
+            self.echo(f"   ↪ (WhatsApp a +{to}) " + self.render(payload).replace("\n", "\n     "))
+            self.choices = choices  # their buttons are not yours to tap
+        else:
+            self.echo(self.render(payload))
         wamid = f"wamid.SIM{next(_ids)}"
         return {
             "messaging_product": "whatsapp",
@@ -171,7 +178,7 @@ class Simulator:
             "521" + whatsapp_id(phone)[2:] if phone.startswith("+52") else whatsapp_id(phone)
         )
         self.name = name
-        self.transport = ConsoleTransport(echo)
+        self.transport = ConsoleTransport(echo, me=self.wa_id)
         self.queue = RecordingQueue()
         set_queue(self.queue)
         set_transport_factory(lambda _config: self.transport)

@@ -136,7 +136,7 @@ def _describe(org: object) -> None:
     help="Who you are: a customer's phone, or a staff member's to get staff powers.",
 )
 @click.option(
-    "--name", default="Cliente de prueba", show_default=True, help="WhatsApp profile name."
+    "--name", default="Ana López", show_default=True, help="WhatsApp profile name."
 )
 def chat(org_id: int | None, phone: str, name: str) -> None:
     """Talk to a business from the terminal, through the real webhook, job and brain."""
