@@ -423,6 +423,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # headers and body in one go: no 40 ms delayed-ACK wait
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API
     server: _Server
 

@@ -81,8 +81,9 @@ def _identify(conversation: Conversation, org: Organization, phone: str, name: s
 def refresh_identity(conversation: Conversation) -> None:
     """Staff registered after their first message still get the staff brain."""
     staff = find_staff(conversation.organization, conversation.phone)
-    if (staff.id if staff else None) != conversation.staff_id:
-        conversation.staff = staff
+    changed = (staff.id if staff else None) != conversation.staff_id
+    conversation.staff = staff  # the row just read: no second query for it later
+    if changed:
         if staff is None and conversation.customer_id is None:
             _identify(
                 conversation,

@@ -17,9 +17,20 @@ SQLITE_PRAGMAS = {
 }
 
 
+POOL = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
+
+
 def open_database(url: str) -> Database:
-    """Build a Database from a URL and bind the proxy to it."""
-    db = connect(url, pragmas=SQLITE_PRAGMAS) if url.startswith("sqlite") else connect(url)
+    """Build a Database from a URL and bind the proxy to it.
+
+    PostgreSQL connections are pooled: a web request or a job that "closes" its
+    connection hands it back instead of paying a new backend (~5–8 ms) next time."""
+    if url.startswith("sqlite"):
+        db = connect(url, pragmas=SQLITE_PRAGMAS)
+    elif url.startswith(("postgres://", "postgresql://")):
+        db = connect("postgresql+pool://" + url.split("://", 1)[1], **POOL)
+    else:
+        db = connect(url)
     database.initialize(db)
     return db
 

@@ -134,39 +134,44 @@ def deliver(conversation: Conversation, client: WhatsAppClient, now: datetime | 
     """Send every queued message of the conversation; returns how many went out."""
     now = now or utcnow()
     sent = 0
+    batch = queued(conversation.id)
     for _ in range(3):  # a fallback template queued on the way goes out in the next pass
-        batch = queued(conversation.id)
-        if not batch:
+        outcomes = [_deliver_one(conversation, client, message, now) for message in batch]
+        sent += outcomes.count(SENT)
+        if FELL_BACK not in outcomes:
             break
-        sent += sum(_deliver_one(conversation, client, message, now) for message in batch)
+        batch = queued(conversation.id)
     return sent
+
+
+SENT, HELD, FELL_BACK = "sent", "held", "fell_back"
 
 
 def _deliver_one(
     conversation: Conversation, client: WhatsAppClient, message: Message, now: datetime
-) -> int:
+) -> str:
+    """Send one queued message: SENT, FELL_BACK (a template was queued instead) or HELD."""
     to = conversation.wa_id or conversation.phone
     if not _claim(message):
-        return 0
+        return HELD
     payload = message.payload or {}
     if payload.get("type") != "template" and not conversations.window_open(conversation, now):
         fall_back(conversation, message, now, "24-hour window closed before sending")
-        return 0
+        return FELL_BACK
     try:
         wamid = _send(client, to, payload)
     except WhatsAppError as error:
-        _handle_error(conversation, message, error, now)
-        return 0
+        return _handle_error(conversation, message, error, now)
     except ValueError as error:  # a message Meta would refuse as built (empty, no options)
         _record(message, status="failed", error_title=str(error)[:500])
-        return 0
+        return HELD
     _record(message, wa_message_id=wamid, status="sent", status_at=now)
-    return 1
+    return SENT
 
 
 def _handle_error(
     conversation: Conversation, message: Message, error: WhatsAppError, now: datetime
-) -> None:
+) -> str:
     fields = {"error_code": error.code, "error_title": str(error)[:500]}
     log.warning(
         "whatsapp.send-error message=%s kind=%s code=%s", message.id, error.kind, error.code
@@ -174,12 +179,14 @@ def _handle_error(
     if error.kind == "transient":
         _record(message, status="queued", **fields)
         raise RetryLater(str(error)) from error
+    if error.kind == "window_closed":
+        fall_back(conversation, message, now, str(error))
+        return FELL_BACK
     if error.kind == "ambiguous":
         _record(message, status="unknown", **fields)  # may have arrived: never resend
-    elif error.kind == "window_closed":
-        fall_back(conversation, message, now, str(error))
     else:
         _record(message, status="failed", **fields)
+    return HELD
 
 
 def fall_back(conversation: Conversation, message: Message, now: datetime, why: str) -> None:

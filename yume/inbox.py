@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from yume import conversations
+from yume.db import database, is_postgres
 from yume.models import Conversation, Customer, Message, Organization, utcnow
 from yume.phones import InvalidPhone, normalize_phone
 from yume.whatsapp.payloads import (
@@ -78,10 +79,10 @@ class Inbox:
             PlatformError: self.platform_error,
             Ignored: self.ignored,
         }
-        for event in events:
-            handlers[type(event)](event)
-        unique = list(dict.fromkeys(self.work))
-        return unique
+        with database.atomic():  # one commit per webhook, however many events it holds
+            for event in events:
+                handlers[type(event)](event)
+        return list(dict.fromkeys(self.work))
 
     def _conversation(self, org: Organization, wa_id: str, **extra: Any) -> Conversation | None:
         try:
@@ -217,6 +218,8 @@ def _insert_message(**fields: Any) -> bool:
     row_id = Message.insert(**fields).on_conflict_ignore().execute()
     if not row_id:
         return False
+    if is_postgres():  # ON CONFLICT DO NOTHING RETURNING id: no id means it was there
+        return True
     # SQLite reports the last rowid even when INSERT OR IGNORE skipped the row.
     stored = Message.get_or_none(Message.wa_message_id == fields["wa_message_id"])
     return stored is not None and stored.id == row_id
