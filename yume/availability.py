@@ -4,33 +4,40 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from peewee import JOIN
 
+from yume.db import database
 from yume.errors import NotFound
 from yume.models import (
     ACTIVE_STATUSES,
     Appointment,
-    AvailabilityException,
     Location,
     OpeningHours,
     Organization,
     ServiceType,
     Staff,
     StaffService,
-    WorkingHours,
 )
 from yume.scheduling import (
     BookingRules,
     ServiceSpec,
     Slot,
+    Span,
     StaffCalendar,
     WeeklyHours,
-    epoch,
     open_slots,
 )
 from yume.timeutil import local_midnight_utc, zone
+
+EXTRA, TIME_OFF = "extra", "time_off"  # AvailabilityException kinds
+BUSY = "busy"  # what an active appointment is, beside them
+# No booking holds anyone this long (services: at most 12 h plus a 4 h buffer, see
+# yume.business); the bound lets the (staff, start_at) index skip every older booking.
+LONGEST_HOLD = timedelta(days=2)
+NAIVE_EPOCH = datetime(1970, 1, 1)
+ONE_SECOND = timedelta(seconds=1)
 
 
 def booking_rules(org: Organization) -> BookingRules:
@@ -96,66 +103,96 @@ def staff_for_service(
     return list(query)
 
 
+# The two calendar queries below run on every availability request; written out in SQL
+# they take a fifth of the time peewee needed just to compile them (bench/availability.py).
+
+
+def fetch(sql: str, params: Sequence[object]) -> list[tuple]:
+    return database.execute_sql(sql, params).fetchall()
+
+
+def placeholders(count: int) -> str:
+    return ", ".join([database.param] * count)
+
+
+def stored(instant: datetime) -> datetime:
+    """An instant as the columns hold it (naive UTC)."""
+    return Appointment.start_at.db_value(instant)
+
+
+def stored_epoch(value: str | datetime) -> int:
+    """Epoch seconds of a stored naive-UTC instant (SQLite hands back ISO text)."""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(UTC).replace(tzinfo=None)
+    return (instant - NAIVE_EPOCH) // ONE_SECOND
+
+
+def weekly_hours(ids: Sequence[int]) -> dict[int, WeeklyHours]:
+    weekly: dict[int, WeeklyHours] = {i: defaultdict(list) for i in ids}
+    sql = (
+        "SELECT staff_id, weekday, start_minute, end_minute FROM working_hours"
+        f" WHERE staff_id IN ({placeholders(len(ids))})"
+    )
+    for staff_id, weekday, start, end in fetch(sql, ids):
+        weekly[staff_id][weekday].append((start, end))
+    return {i: dict(hours) for i, hours in weekly.items()}
+
+
+def dated_spans_sql(staff_count: int, excluding: bool) -> str:
+    """Exceptions and active appointments touching [start, end) as (staff id, kind, start,
+    end) rows; appointments come as kind BUSY, held until `busy_until`."""
+    ids, p = placeholders(staff_count), database.param
+    sql = (
+        "SELECT staff_id, kind, start_at, end_at FROM availability_exception"
+        f" WHERE staff_id IN ({ids}) AND end_at > {p} AND start_at < {p}"
+        f" UNION ALL SELECT staff_id, '{BUSY}', start_at, busy_until FROM appointment"
+        f" WHERE staff_id IN ({ids}) AND status IN ({placeholders(len(ACTIVE_STATUSES))})"
+        f" AND start_at > {p} AND busy_until > {p} AND start_at < {p}"
+    )
+    if excluding:
+        sql += f" AND id <> {p}"
+    return sql
+
+
+def dated_spans(
+    ids: Sequence[int], start: datetime, end: datetime, exclude_appointment_id: int | None
+) -> dict[str, dict[int, list[Span]]]:
+    """Spans by kind ("extra", "time_off", BUSY), then by staff id."""
+    excluding = exclude_appointment_id is not None
+    window = [stored(start), stored(end)]
+    params = [*ids, *window, *ids, *ACTIVE_STATUSES, stored(start - LONGEST_HOLD), *window]
+    if excluding:
+        params.append(exclude_appointment_id)
+    spans: dict[str, dict[int, list[Span]]] = {
+        kind: defaultdict(list) for kind in (EXTRA, TIME_OFF, BUSY)
+    }
+    for staff_id, kind, s, e in fetch(dated_spans_sql(len(ids), excluding), params):
+        kind = kind if kind in (EXTRA, BUSY) else TIME_OFF
+        spans[kind][staff_id].append((stored_epoch(s), stored_epoch(e)))
+    return spans
+
+
 def load_calendars(
     staff: Sequence[Staff],
     start: datetime,
     end: datetime,
     exclude_appointment_id: int | None = None,
 ) -> list[StaffCalendar]:
-    """Calendars of `staff` holding everything that touches [start, end)."""
+    """Calendars of `staff` holding everything that touches [start, end), in two queries."""
     ids = [s.id for s in staff]
     if not ids:
         return []
-    weekly: dict[int, WeeklyHours] = {i: defaultdict(list) for i in ids}
-    for staff_id, weekday, s, e in (
-        WorkingHours.select(
-            WorkingHours.staff,
-            WorkingHours.weekday,
-            WorkingHours.start_minute,
-            WorkingHours.end_minute,
-        )
-        .where(WorkingHours.staff.in_(ids))
-        .tuples()
-    ):
-        weekly[staff_id][weekday].append((s, e))
-    extra: dict[int, list] = defaultdict(list)
-    off: dict[int, list] = defaultdict(list)
-    for staff_id, kind, s, e in (
-        AvailabilityException.select(
-            AvailabilityException.staff,
-            AvailabilityException.kind,
-            AvailabilityException.start_at,
-            AvailabilityException.end_at,
-        )
-        .where(
-            AvailabilityException.staff.in_(ids)
-            & (AvailabilityException.end_at > start)
-            & (AvailabilityException.start_at < end)
-        )
-        .tuples()
-    ):
-        (extra if kind == "extra" else off)[staff_id].append((epoch(s), epoch(e)))
-    busy: dict[int, list] = defaultdict(list)
-    appointments = Appointment.select(
-        Appointment.staff, Appointment.start_at, Appointment.busy_until
-    ).where(
-        Appointment.staff.in_(ids)
-        & Appointment.status.in_(ACTIVE_STATUSES)
-        & (Appointment.busy_until > start)
-        & (Appointment.start_at < end)
-    )
-    if exclude_appointment_id is not None:
-        appointments = appointments.where(Appointment.id != exclude_appointment_id)
-    for staff_id, s, e in appointments.tuples():
-        busy[staff_id].append((epoch(s), epoch(e)))
+    weekly = weekly_hours(ids)
+    spans = dated_spans(ids, start, end, exclude_appointment_id)
     return [
         StaffCalendar(
             staff_id=member.id,
             name=member.name,
-            weekly=dict(weekly[member.id]),
-            extra=extra[member.id],
-            time_off=off[member.id],
-            busy=busy[member.id],
+            weekly=weekly[member.id],
+            extra=spans[EXTRA][member.id],
+            time_off=spans[TIME_OFF][member.id],
+            busy=spans[BUSY][member.id],
         )
         for member in staff
     ]

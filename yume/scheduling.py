@@ -11,13 +11,16 @@ as integer UTC epoch seconds inside the engine, which keeps it fast and exact.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from math import ceil
 from zoneinfo import ZoneInfo
 
-from yume.timeutil import local_midnight_utc, local_to_utc
+from yume.timeutil import local_midnight_utc
 
 Span = tuple[int, int]  # [start, end) in UTC epoch seconds
 WeeklyHours = dict[int, list[tuple[int, int]]]  # weekday → [(start_minute, end_minute)] local
@@ -52,7 +55,9 @@ class StaffCalendar:
 
     def __post_init__(self) -> None:
         self.busy.sort()
-        self._busy_ends = [end for _, end in self.busy]
+        # Merged, so the ends are sorted too even when bookings overlap or nest.
+        self._held = union(self.busy)
+        self._held_ends = [end for _, end in self._held]
 
 
 @dataclass(frozen=True)
@@ -121,54 +126,87 @@ def subtract(a: Sequence[Span], b: Sequence[Span]) -> list[Span]:
 
 
 @dataclass(frozen=True)
+class Stretch:
+    """Part of a local day under one UTC offset: wall minute m falls at origin + 60·m."""
+
+    start: int
+    end: int
+    origin: int
+
+
+@dataclass(frozen=True)
 class LocalDay:
+    """The UTC instants whose local date is `day`, cut where the UTC offset changes."""
+
     day: date
     start: int
     end: int
-    fixed_offset: bool  # no DST change inside the day: wall minutes map linearly
+    stretches: tuple[Stretch, ...]
 
     @classmethod
     def of(cls, day: date, tz: ZoneInfo) -> LocalDay:
-        start = local_midnight_utc(day, tz)
-        end = local_midnight_utc(day + timedelta(days=1), tz)
-        fixed = (end - start) == timedelta(days=1) and start.astimezone(tz).utcoffset() == (
-            end - timedelta(seconds=1)
-        ).astimezone(tz).utcoffset()
-        return cls(day, epoch(start), epoch(end), fixed)
+        return _local_day(day, tz)
 
-    def wall_to_epoch(self, minute: int, tz: ZoneInfo) -> int:
-        if self.fixed_offset:
-            return self.start + minute * 60
-        return epoch(local_to_utc(self.day, minute, tz))
+    def wall_spans(self, intervals: Iterable[tuple[int, int]]) -> list[Span]:
+        """Instants of the day whose wall-clock minute lies in one of `intervals`.
 
-    def weekly_spans(self, hours: WeeklyHours, tz: ZoneInfo) -> list[Span]:
+        On a fall-back day a wall minute can happen twice and both count; on a
+        spring-forward day the skipped minutes simply do not happen.
+        """
         return union(
-            (self.wall_to_epoch(s, tz), self.wall_to_epoch(e, tz))
-            for s, e in hours.get(self.day.weekday(), ())
+            (max(part.start, part.origin + 60 * a), min(part.end, part.origin + 60 * b))
+            for a, b in intervals
+            for part in self.stretches
         )
 
-    def grid(self, slot_minutes: int, tz: ZoneInfo) -> list[int]:
+    def weekly_spans(self, hours: WeeklyHours) -> list[Span]:
+        return self.wall_spans(hours.get(self.day.weekday(), ()))
+
+    def grid(self, slot_minutes: int) -> list[int]:
         """Every instant of the day whose local wall time is on the slot grid."""
         step = slot_minutes * 60
-        if self.fixed_offset:
-            return list(range(self.start, self.end, step))
-        seen: set[int] = set()
-        for minute in range(0, 1440, slot_minutes):
-            for fold in (0, 1):
-                wall = datetime(
-                    self.day.year,
-                    self.day.month,
-                    self.day.day,
-                    minute // 60,
-                    minute % 60,
-                    fold=fold,
-                    tzinfo=tz,
-                )
-                instant = wall.astimezone(UTC)
-                back = instant.astimezone(tz)
-                if (back.hour, back.minute, back.date()) == (wall.hour, wall.minute, self.day):
-                    seen.add(epoch(instant))
-        return sorted(seen)
+        instants: list[int] = []
+        for part in self.stretches:
+            first = part.origin - (part.origin - part.start) // step * step
+            instants.extend(range(first, part.end, step))
+        return instants
+
+
+def utc_offset(second: int, tz: ZoneInfo) -> int:
+    offset = datetime.fromtimestamp(second, tz).utcoffset()
+    return int(offset.total_seconds()) if offset else 0
+
+
+def first_offset_change(before: int, after: int, tz: ZoneInfo) -> int:
+    """The first second in (before, after] whose offset differs from `before`'s."""
+    offset = utc_offset(before, tz)
+    while after - before > 1:
+        middle = (before + after) // 2
+        if utc_offset(middle, tz) == offset:
+            before = middle
+        else:
+            after = middle
+    return after
+
+
+def offset_changes(start: int, end: int, tz: ZoneInfo) -> list[int]:
+    """Instants in (start, end) where the offset changes; assumes at most one an hour."""
+    probes = [*range(start, end - 1, 3600), end - 1]
+    return [
+        first_offset_change(before, after, tz)
+        for before, after in pairwise(probes)
+        if utc_offset(before, tz) != utc_offset(after, tz)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _local_day(day: date, tz: ZoneInfo) -> LocalDay:
+    start = epoch(local_midnight_utc(day, tz))
+    end = epoch(local_midnight_utc(day + timedelta(days=1), tz))
+    naive_midnight = epoch(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    cuts = [start, *offset_changes(start, end, tz), end]
+    stretches = tuple(Stretch(a, b, naive_midnight - utc_offset(a, tz)) for a, b in pairwise(cuts))
+    return LocalDay(day, start, end, stretches)
 
 
 # -- the engine ----------------------------------------------------------------------------
@@ -178,11 +216,10 @@ def free_spans(calendar: StaffCalendar, local_day: LocalDay, rules: BookingRules
     """When this staff member can be serving a customer on this local day."""
     day_span = [(local_day.start, local_day.end)]
     working = union(
-        local_day.weekly_spans(calendar.weekly, rules.tz)
-        + intersect(union(calendar.extra), day_span)
+        local_day.weekly_spans(calendar.weekly) + intersect(union(calendar.extra), day_span)
     )
     if rules.opening_hours is not None:
-        working = intersect(working, local_day.weekly_spans(rules.opening_hours, rules.tz))
+        working = intersect(working, local_day.weekly_spans(rules.opening_hours))
     return subtract(working, calendar.time_off)
 
 
@@ -193,16 +230,26 @@ def fits_free(free: Sequence[Span], free_starts: Sequence[int], start: int, end:
 
 def clashes(calendar: StaffCalendar, start: int, end: int) -> bool:
     """Does [start, end) overlap an active booking of this staff member?"""
-    i = bisect_right(calendar._busy_ends, start)
-    return i < len(calendar.busy) and calendar.busy[i][0] < end
+    i = bisect_right(calendar._held_ends, start)
+    return i < len(calendar._held) and calendar._held[i][0] < end
 
 
 def earliest_start(now: datetime, rules: BookingRules) -> int:
-    return epoch(now) + rules.min_notice_minutes * 60
+    """The first whole second a booking may start at (a fraction of a second rounds up)."""
+    return ceil(now.timestamp()) + rules.min_notice_minutes * 60
 
 
 def last_bookable_day(now: datetime, rules: BookingRules) -> date:
     return now.astimezone(rules.tz).date() + timedelta(days=rules.horizon_days)
+
+
+def fitting_starts(
+    calendar: StaffCalendar, local_day: LocalDay, rules: BookingRules, length: int, grid: list[int]
+) -> Iterator[int]:
+    """Grid starts whose service time [start, start + length) lies in one free span."""
+    for free_start, free_end in free_spans(calendar, local_day, rules):
+        first, last = bisect_left(grid, free_start), bisect_right(grid, free_end - length)
+        yield from grid[first:last]
 
 
 def open_slots(
@@ -217,21 +264,16 @@ def open_slots(
     if day > last_bookable_day(now, rules):
         return []
     local_day = LocalDay.of(day, rules.tz)
-    not_before = earliest_start(now, rules)
-    length, hold = service.duration_minutes * 60, service.buffer_minutes * 60
-    grid = [s for s in local_day.grid(rules.slot_minutes, rules.tz) if s >= not_before]
+    grid = local_day.grid(rules.slot_minutes)
+    grid = grid[bisect_left(grid, earliest_start(now, rules)) :]
+    length = service.duration_minutes * 60
+    hold = length + service.buffer_minutes * 60
     taken: dict[int, int] = {}
     for calendar in calendars:
-        free = free_spans(calendar, local_day, rules)
-        if not free:
-            continue
-        starts = [s for s, _ in free]
-        for start in grid:
-            if start in taken:
-                continue
-            if fits_free(free, starts, start, start + length) and not clashes(
-                calendar, start, start + length + hold
-            ):
+        if len(taken) == len(grid):
+            break
+        for start in fitting_starts(calendar, local_day, rules, length, grid):
+            if start not in taken and not clashes(calendar, start, start + hold):
                 taken[start] = calendar.staff_id
     return [
         Slot(from_epoch(start), from_epoch(start + length), taken[start]) for start in sorted(taken)
@@ -249,11 +291,11 @@ def refusal(
 
     Bookings are not bound to the slot grid: staff and the API may book any minute.
     """
-    begin = epoch(start)
-    if begin < epoch(now):
+    if start < now:
         return "in_the_past"
-    if begin < earliest_start(now, rules):
+    if start < now + timedelta(minutes=rules.min_notice_minutes):
         return "too_soon"
+    begin = epoch(start)
     local_start = start.astimezone(rules.tz)
     if local_start.date() > last_bookable_day(now, rules):
         return "beyond_horizon"

@@ -1,0 +1,1 @@
+"""Runnable benchmark scripts and the brute-force availability oracle they share with tests."""
