@@ -1,0 +1,303 @@
+"""Memory of the three processes: PSS of web (gunicorn master and workers), worker and
+scheduler, idle after start-up, then the peak while answering a burst of 100 conversations.
+
+    python bench/footprint.py [--conversations 100]
+                              [--database-url postgresql://postgres@127.0.0.1:5432/yume_bench]
+
+PSS comes from /proc/<pid>/smaps_rollup, summed over each process and its descendants, and is
+sampled every ~100 ms during the burst: 100 signed webhooks from 100 customers posted to the
+web, the worker answering each with bench.instant_brain.InstantBrain and sending to a fake
+Graph API (tests/fake_graph.py) started here, META_GRAPH_URL pointed at it,
+YUME_QUIET_SECONDS=0. PostgreSQL and Redis db 13; the bench database is emptied and re-seeded.
+Goals (issue 3, item 11): at most 100 MB idle and 200 MB at the peak, in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.webhook import (  # noqa: E402
+    APP_SECRET,
+    DEFAULT_DATABASE_URL,
+    customer_wa_id,
+    free_port,
+    goal,
+    gunicorn_command,
+    prepare_database,
+    sign,
+    start,
+    stop,
+    tail,
+    text_body,
+    wait_http,
+)
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+BRAIN = "bench.instant_brain.InstantBrain"
+NAMES = ("web", "worker", "scheduler")
+SAMPLE_SECONDS = 0.1
+SETTLE_SECONDS = 3
+GOAL_IDLE_MB = 100
+GOAL_PEAK_MB = 200
+MB = 1024 * 1024
+
+
+# -- PSS --------------------------------------------------------------------------------------
+
+
+def children_of() -> dict[int, list[int]]:
+    """Every process's children, from /proc/<pid>/stat."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        tree.setdefault(int(fields[1]), []).append(int(entry))
+    return tree
+
+
+def pss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0  # gone meanwhile
+
+
+def tree_pss(root: int, tree: dict[int, list[int]]) -> tuple[int, int]:
+    """(PSS in bytes, number of processes) of `root` and all its descendants."""
+    total, count, todo = 0, 0, [root]
+    while todo:
+        pid = todo.pop()
+        size = pss_bytes(pid)
+        if size:
+            total, count = total + size, count + 1
+        todo.extend(tree.get(pid, []))
+    return total, count
+
+
+def sample(roots: dict[str, int]) -> dict[str, tuple[int, int]]:
+    tree = children_of()
+    return {name: tree_pss(pid, tree) for name, pid in roots.items()}
+
+
+class Sampler(threading.Thread):
+    """Samples every process tree every ~100 ms until stopped; keeps the peaks."""
+
+    def __init__(self, roots: dict[str, int]) -> None:
+        super().__init__(daemon=True)
+        self.roots = roots
+        self.peak = dict.fromkeys(roots, 0)
+        self.peak_total = 0
+        self.samples = 0
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            taken = sample(self.roots)
+            for name, (size, _count) in taken.items():
+                self.peak[name] = max(self.peak[name], size)
+            self.peak_total = max(self.peak_total, sum(size for size, _ in taken.values()))
+            self.samples += 1
+            self.halt.wait(SAMPLE_SECONDS)
+
+
+# -- the processes ----------------------------------------------------------------------------
+
+
+def wait_until(check, what: str, processes: dict[str, subprocess.Popen], logs, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited ({process.returncode}):\n{tail(logs[name])}")
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def post_webhook(port: int, index: int, run: str) -> int:
+    raw = text_body(customer_wa_id(index), f"wamid.FOOT{run}x{index:05d}", "hola, ¿hay lugar hoy?")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/webhooks/whatsapp",
+            body=raw,
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": sign(APP_SECRET, raw),
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
+    args = parser.parse_args()
+
+    from redis import Redis
+
+    from tests import fake_graph
+
+    # The fake answers in two writes (headers, then body); with Nagle's algorithm on, each
+    # Graph call then waits ~40 ms for the client's delayed ACK, and the burst measures that.
+    fake_graph._Handler.disable_nagle_algorithm = True
+    FakeGraph = fake_graph.FakeGraph
+
+    prepare_database(args.database_url)
+    redis = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    redis.flushdb()
+    fake = FakeGraph().start()
+    work = Path(tempfile.mkdtemp(prefix="yume-bench-footprint-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": REDIS_URL,
+        "META_APP_SECRET": APP_SECRET,
+        "META_GRAPH_URL": fake.url,
+        "YUME_QUIET_SECONDS": "0",
+        "YUME_BRAIN": BRAIN,
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "PORT": str(port),
+    }
+    env.pop("WEB_CONCURRENCY", None)
+    commands = {
+        "web": gunicorn_command("wsgi:app", port),
+        "worker": [sys.executable, "-m", "yume", "worker"],
+        "scheduler": [sys.executable, "-m", "yume", "scheduler"],
+    }
+    logs = {name: work / f"{name}.log" for name in NAMES}
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        for name in NAMES:
+            processes[name] = start(commands[name], env, logs[name])
+        roots = {name: process.pid for name, process in processes.items()}
+        started = time.monotonic()
+        wait_http(port, processes["web"], logs["web"])
+        wait_until(lambda: redis.scard("rq:workers") > 0, "the worker", processes, logs)
+        wait_until(
+            lambda: redis.zscore("rq:scheduler:scheduled_jobs", "yume-reconcile") is not None,
+            "the scheduler",
+            processes,
+            logs,
+        )
+        ready = time.monotonic() - started
+        time.sleep(SETTLE_SECONDS)
+        idle_samples = []
+        for _ in range(10):
+            idle_samples.append(sample(roots))
+            time.sleep(SAMPLE_SECONDS)
+        idle = {
+            name: (
+                statistics.median(s[name][0] for s in idle_samples),
+                max(s[name][1] for s in idle_samples),
+            )
+            for name in NAMES
+        }
+
+        sampler = Sampler(roots)
+        sampler.start()
+        run = f"{os.getpid()}{int(time.time())}"
+        burst_started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            statuses = list(
+                pool.map(lambda i: post_webhook(port, i, run), range(args.conversations))
+            )
+        answered_to: set[str] = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            answered_to = {message["to"] for message in fake.sent_messages()}
+            if len(answered_to) >= args.conversations:
+                break
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited during the burst:\n{tail(logs[name])}")
+            time.sleep(0.05)
+        burst_seconds = time.monotonic() - burst_started
+        time.sleep(1)  # whatever the processes still hold once the last answer left
+        sampler.halt.set()
+        sampler.join()
+        peaks = sample(roots)
+        counts = {name: max(idle[name][1], peaks[name][1]) for name in NAMES}
+    except KeyboardInterrupt:
+        print("\ninterrupted; processes stopped", file=sys.stderr)
+        return 130
+    finally:
+        for process in processes.values():
+            stop(process, timeout=25)
+        fake.stop()
+        redis.flushdb()
+        if not args.keep_logs:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"Footprint (PSS from /proc/<pid>/smaps_rollup, each process tree summed); "
+        f"{args.database_url.split(':', 1)[0]} + Redis db 13, fake Graph API at {fake.url}"
+    )
+    ok_200 = sum(1 for status in statuses if status == 200)
+    print(
+        f"ready in {ready:.1f} s, idle measured {SETTLE_SECONDS} s later; burst: "
+        f"{ok_200}/{args.conversations} webhooks answered 200, {len(answered_to)}/"
+        f"{args.conversations} conversations answered in {burst_seconds:.1f} s, "
+        f"{sampler.samples} samples"
+    )
+    print()
+    print(f"{'process':38}{'processes':>10}{'idle MB':>10}{'peak MB':>10}")
+    for name in NAMES:
+        label = {
+            "web": "web (gunicorn master + 2 workers)",
+            "worker": "worker (python -m yume worker)",
+            "scheduler": "scheduler (python -m yume scheduler)",
+        }[name]
+        print(
+            f"{label:38}{counts[name]:10d}{idle[name][0] / MB:10.1f}{sampler.peak[name] / MB:10.1f}"
+        )
+    idle_total = sum(size for size, _ in idle.values()) / MB
+    peak_total = sampler.peak_total / MB
+    print(f"{'total':38}{sum(counts.values()):10d}{idle_total:10.1f}{peak_total:10.1f}")
+    print()
+    print(f"{'goal':38}{'measured':>14}  result")
+    print(f"{'idle total <= 100 MB':38}{idle_total:11.1f} MB  {goal(idle_total <= GOAL_IDLE_MB)}")
+    print(f"{'peak total <= 200 MB':38}{peak_total:11.1f} MB  {goal(peak_total <= GOAL_PEAK_MB)}")
+    everyone = len(answered_to) >= args.conversations and ok_200 == args.conversations
+    print(f"{'every conversation answered':38}{len(answered_to):14d}  {goal(everyone)}")
+    if args.keep_logs:
+        print(f"\nlogs kept in {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
