@@ -11,13 +11,14 @@ import logging
 from datetime import datetime
 
 from jobs.runtime import current
-from yume import conversations, delivery
-from yume.brain import Reply, Text, Turn, load_brain
+from yume import conversations, delivery, reminder_replies
+from yume.brain import BrainUnavailable, Reply, Text, Turn, load_brain
 from yume.config import Config
 from yume.db import database
 from yume.models import Conversation, Message, utcnow
 from yume.notifications import notify_owner
 from yume.queue import get_queue
+from yume.whatsapp.client import WhatsAppClient
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ def _turn(conversation_id: int, config: Config, now: datetime) -> str:
     if not pending:
         delivery.deliver(conversation, client, now)  # a retry after a transient send error
         return "idle"
+    pending = reminder_replies.answer_taps(conversation, pending, client, now)
+    if not pending:
+        return "answered"  # reminder taps only (Confirmo / Cambiar horario / Cancelar)
     wait = config.quiet_seconds - (now - max(m.created_at for m in pending)).total_seconds()
     if wait > 0:
         get_queue(config.redis_url).enqueue(JOB, conversation_id, delay=wait)
@@ -68,7 +72,11 @@ def _turn(conversation_id: int, config: Config, now: datetime) -> str:
         return "paused"
     conversations.refresh_identity(conversation)
     delivery.mark_read(client, pending[-1])
-    reply = _think(conversation, pending, config, now)
+    try:
+        reply = _think(conversation, pending, config, now, client)
+    except BrainUnavailable as unavailable:  # issue 4: Claude is down; hold once, retry the job
+        _hold(conversation, pending, unavailable.holding, client, now)
+        raise
     try:
         with database.atomic():
             if not conversations.claim_inbound(pending, now):
@@ -89,12 +97,37 @@ def _turn(conversation_id: int, config: Config, now: datetime) -> str:
     return "answered"
 
 
+def _hold(
+    conversation: Conversation,
+    pending: list[Message],
+    holding: str,
+    client: WhatsAppClient,
+    now: datetime,
+) -> None:
+    """Issue 4: tell the person we are on it, once per unanswered burst (a retry that finds
+    the holding message already sent says nothing more); the messages stay unclaimed so the
+    job's retry answers them."""
+    said = Message.select().where(
+        (Message.conversation == conversation.id)
+        & (Message.direction == "out")
+        & (Message.id > pending[0].id)
+        & (Message.text == holding)
+    )
+    if not said.exists():
+        delivery.queue_actions(conversation, [Text(holding)], now)
+    delivery.deliver(conversation, client, now)
+
+
 class _Raced(Exception):
     """Another worker handled these messages first (only possible after a lease expired)."""
 
 
 def _think(
-    conversation: Conversation, pending: list[Message], config: Config, now: datetime
+    conversation: Conversation,
+    pending: list[Message],
+    config: Config,
+    now: datetime,
+    client: WhatsAppClient | None = None,
 ) -> Reply:
     turn = Turn(
         organization=conversation.organization,
@@ -104,9 +137,12 @@ def _think(
         history=conversations.recent_history(conversation.id, pending[0].id),
         new_messages=pending,
         now=now,
+        fetch_media=client.download_media if client is not None else None,  # issue 4: photos
     )
     try:
         return load_brain(config).respond(turn)
+    except BrainUnavailable:  # issue 4: the caller holds and retries
+        raise
     except Exception:  # a brain bug must not leave the person unanswered or loop forever
         log.exception("brain.failed conversation=%s", conversation.id)
         who = conversation.profile_name or conversation.phone

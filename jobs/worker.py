@@ -9,11 +9,10 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 
 from jobs.runtime import use_config
 from yume.config import Config
-from yume.queue import QUEUE_NAME
+from yume.queue import QUEUE_NAME, get_queue
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +36,21 @@ def run_worker(config: Config, burst: bool = False) -> None:
 
 
 def run_scheduler(config: Config, burst: bool = False) -> None:
-    """rq-scheduler, with the periodic reconciler registered once."""
+    """rq-scheduler, keeping Yume's periodic jobs (jobs/periodic.py) registered even after
+    Redis forgets them; reminder jobs Redis lost are rebuilt from the database first."""
     from redis import Redis
-    from rq_scheduler import Scheduler
+
+    from jobs.periodic import YumeScheduler, ensure_periodic
+    from jobs.reminders import reconcile_reminders
 
     use_config(config)
+    get_queue(config.redis_url)  # the reminder clock schedules on this Redis
     connection = Redis.from_url(config.redis_url)
-    scheduler = Scheduler(queue_name=QUEUE_NAME, connection=connection, interval=SCHEDULER_INTERVAL)
-    if "yume-reconcile" not in scheduler:
-        scheduler.schedule(
-            scheduled_time=datetime.now(UTC).replace(tzinfo=None),
-            func="jobs.maintenance.reconcile",
-            interval=RECONCILE_EVERY,
-            repeat=None,
-            id="yume-reconcile",
-            queue_name=QUEUE_NAME,
-            timeout=120,
-        )
+    scheduler = YumeScheduler(
+        queue_name=QUEUE_NAME, connection=connection, interval=SCHEDULER_INTERVAL
+    )
+    ensure_periodic(scheduler)
+    reconcile_reminders()
     scheduler.run(burst=burst)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
+from yume.appointment_events import announce, record_event
 from yume.availability import (
     booking_rules,
     get_service,
@@ -98,6 +99,7 @@ def book_appointment(
     source: str = "api",
     created_by: str = "",
     now: datetime | None = None,
+    actor: str | None = None,
 ) -> Appointment:
     now = now or utcnow()
     if customer.organization_id != org.id:
@@ -107,7 +109,7 @@ def book_appointment(
             service = get_service(org, service_id)
             staff = _choose_staff(org, service, start, staff_id, now)
             end, busy_until = _spans(service, start)
-            return Appointment.create(
+            appointment = Appointment.create(
                 organization=org,
                 staff=staff,
                 service=service,
@@ -121,9 +123,12 @@ def book_appointment(
                 created_at=now,
                 updated_at=now,
             )
+            event = record_event(appointment, "booked", now, actor, source)
     except IntegrityError:
         # PostgreSQL's exclusion constraint: another booking won the race.
         raise booking_refused("slot_unavailable") from None
+    announce(event)
+    return appointment
 
 
 def reschedule_appointment(
@@ -132,13 +137,16 @@ def reschedule_appointment(
     start: datetime | None = None,
     staff_id: int | None = None,
     now: datetime | None = None,
+    actor: str | None = None,
 ) -> Appointment:
     now = now or utcnow()
+    event = None
     try:
         with write_transaction():
             appointment = get_appointment(org, appointment_id)
             if appointment.status not in ACTIVE_STATUSES:
                 raise Conflict("Esa cita ya no está activa.", "appointment_not_active")
+            before = (appointment.start_at, appointment.staff_id)
             service = ServiceType.get_by_id(appointment.service_id)
             new_start = start or appointment.start_at
             new_staff = staff_id if staff_id is not None else appointment.staff_id
@@ -155,13 +163,22 @@ def reschedule_appointment(
             appointment.status = "booked"
             appointment.updated_at = now
             appointment.save()
-            return appointment
+            if (appointment.start_at, appointment.staff_id) != before:
+                event = record_event(
+                    appointment, "rescheduled", now, actor, "", before[0], before[1]
+                )
     except IntegrityError:
         raise booking_refused("slot_unavailable") from None
+    announce(event)
+    return appointment
 
 
 def cancel_appointment(
-    org: Organization, appointment_id: int, reason: str = "", now: datetime | None = None
+    org: Organization,
+    appointment_id: int,
+    reason: str = "",
+    now: datetime | None = None,
+    actor: str | None = None,
 ) -> Appointment:
     now = now or utcnow()
     with write_transaction():
@@ -174,4 +191,44 @@ def cancel_appointment(
         appointment.cancel_reason = (reason or "")[:500]
         appointment.updated_at = now
         appointment.save()
-        return appointment
+        event = record_event(appointment, "cancelled", now, actor)
+    announce(event)
+    return appointment
+
+
+def confirm_appointment(
+    org: Organization, appointment_id: int, now: datetime | None = None, actor: str = "customer"
+) -> Appointment:
+    """The customer confirmed they are coming (a reminder's "Confirmo"); idempotent."""
+    now = now or utcnow()
+    with write_transaction():
+        appointment = get_appointment(org, appointment_id)
+        if appointment.status == "confirmed":
+            return appointment
+        if appointment.status != "booked" or appointment.start_at <= now:
+            raise Conflict("Esa cita ya no está activa.", "appointment_not_active")
+        appointment.status = "confirmed"
+        appointment.updated_at = now
+        appointment.save()
+        event = record_event(appointment, "confirmed", now, actor)
+    announce(event)
+    return appointment
+
+
+def mark_no_show(
+    org: Organization, appointment_id: int, now: datetime | None = None, actor: str = "staff"
+) -> Appointment:
+    """Staff say the customer never came (also after the appointment was completed)."""
+    now = now or utcnow()
+    with write_transaction():
+        appointment = get_appointment(org, appointment_id)
+        if appointment.status == "no_show":
+            return appointment
+        if appointment.status == "cancelled" or appointment.start_at > now:
+            raise Conflict("Solo una cita que ya empezó puede ser falta.", "appointment_not_active")
+        appointment.status = "no_show"
+        appointment.updated_at = now
+        appointment.save()
+        event = record_event(appointment, "no_show", now, actor)
+    announce(event)
+    return appointment

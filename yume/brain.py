@@ -8,6 +8,7 @@ ANTHROPIC_API_KEY is set, the guided brain (yume/brains/guided.py) otherwise.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -59,6 +60,9 @@ class Turn:
     history: list[Message]
     new_messages: list[Message]
     now: datetime
+    # Issue 4 (media): the bytes and MIME type of an inbound media id, when the pipeline can
+    # fetch them (the Claude brain shows photos to Claude).
+    fetch_media: Callable[[str], tuple[bytes, str]] | None = None
 
     @property
     def role(self) -> str:
@@ -74,6 +78,15 @@ class Reply:
     handover: bool = False
     handover_reason: str = ""
     notify_owner: str = ""  # a short note for the owner (hand-over, insistence...)
+
+
+class BrainUnavailable(Exception):
+    """Issue 4, item 6: the brain cannot answer now (Claude overloaded or down, and no
+    guided brain to stand in). The pipeline sends `holding` once and retries the job."""
+
+    def __init__(self, holding: str) -> None:
+        super().__init__(holding)
+        self.holding = holding
 
 
 class Brain(Protocol):

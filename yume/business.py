@@ -26,6 +26,7 @@ from yume.models import (
     WorkingHours,
 )
 from yume.phones import InvalidPhone, normalize_phone
+from yume.reminders_models import set_business_account_id
 from yume.timeutil import hhmm_to_minutes, is_valid_timezone
 
 ROLES = ("owner", "staff")
@@ -154,6 +155,7 @@ def create_organization(
     settings: dict[str, Any] | None = None,
     address: str = "",
     opening_hours: Sequence[WeeklyInterval] = (),
+    whatsapp_business_account_id: str | None = None,
 ) -> Organization:
     with database.atomic():
         _check_phone_number_id(whatsapp_phone_number_id)
@@ -166,6 +168,8 @@ def create_organization(
         )
         Location.create(organization=org, name=org.name, address=address)
         set_opening_hours(org, opening_hours)
+        if whatsapp_business_account_id:
+            set_business_account_id(org.id, whatsapp_business_account_id)
         return org
 
 
@@ -180,6 +184,8 @@ def update_organization(org: Organization, changes: dict[str, Any]) -> Organizat
             org.whatsapp_phone_number_id = changes["whatsapp_phone_number_id"] or None
         if "whatsapp_access_token" in changes:
             org.whatsapp_access_token = changes["whatsapp_access_token"]
+        if "whatsapp_business_account_id" in changes:
+            set_business_account_id(org.id, changes["whatsapp_business_account_id"])
         if changes.get("settings") is not None:
             org.settings = {**(org.settings or {}), **validate_settings(changes["settings"])}
         if "address" in changes:

@@ -135,9 +135,7 @@ def _describe(org: object) -> None:
     show_default=True,
     help="Who you are: a customer's phone, or a staff member's to get staff powers.",
 )
-@click.option(
-    "--name", default="Ana López", show_default=True, help="WhatsApp profile name."
-)
+@click.option("--name", default="Ana López", show_default=True, help="WhatsApp profile name.")
 def chat(org_id: int | None, phone: str, name: str) -> None:
     """Talk to a business from the terminal, through the real webhook, job and brain."""
     from yume.chat import Simulator
@@ -223,6 +221,17 @@ def import_command(file: Path) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Importado: negocio {org.id} «{org.name}».")
 
+
+def _register_extras() -> None:
+    """Commands that live beside their feature: template sync (reminders) and Claude usage."""
+    from yume.commands.templates import templates
+    from yume.commands.usage import usage
+
+    main.add_command(templates)
+    main.add_command(usage)
+
+
+_register_extras()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

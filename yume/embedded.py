@@ -11,7 +11,13 @@ from yume.queue import get_queue
 
 log = logging.getLogger(__name__)
 
-PERIODIC_JOBS = ("jobs.maintenance.reconcile",)
+PERIODIC_JOBS = (
+    "jobs.maintenance.reconcile",
+    "jobs.reminders.reconcile_reminders",
+    "jobs.reminders.send_due_reminders",  # embedded mode's reminder scheduler
+    "jobs.reminders.send_morning_agendas",
+    "jobs.reminders.complete_appointments",
+)
 EVERY_SECONDS = 30
 
 

@@ -1,0 +1,1 @@
+"""Command groups for `python -m yume`, each a click group registered in yume/cli.py."""
