@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -35,6 +34,7 @@ from yume import booking, business
 from yume.availability import find_slots, find_slots_between, get_service
 from yume.brain import Buttons, ListMessage, Turn
 from yume.brains.ui import choose
+from yume.customers import customer_without_phone
 from yume.errors import DomainError
 from yume.formatting import local_date_time, money
 from yume.models import (
@@ -808,12 +808,7 @@ def _walk_in_customer(box: Toolbox, params: WalkInInput) -> Customer:
         return _customer_by_exact_name(box, params.customer_name)
     except Refusal:
         # No phone: a customer known by name only, under a key that is no phone at all.
-        return Customer.create(
-            organization=box.org,
-            phone=f"sin-telefono-{uuid.uuid4().hex[:10]}",
-            name=params.customer_name.strip(),
-            created_at=box.now,
-        )
+        return customer_without_phone(box.org, params.customer_name, box.now)
 
 
 def lookup_customer(box: Toolbox, params: LookupInput) -> Result:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime, timedelta
 
 from peewee import fn
@@ -15,6 +14,7 @@ from yume.brain import Reply, Text
 from yume.brains import booking_flow
 from yume.brains.context import Ctx
 from yume.brains.ui import Row, buttons, rows
+from yume.customers import customer_without_phone, reachable
 from yume.errors import DomainError
 from yume.models import Appointment, Customer, ServiceType, Staff
 from yume.nlu.services import match_services
@@ -102,8 +102,8 @@ def take_name(ctx: Ctx, text: str) -> Reply:
 def walk_in_customer(ctx: Ctx, name: str, phone: str | None) -> Customer:
     """The customer by phone; else the only one with that exact name; else a new one.
 
-    A walk-in without a phone gets a placeholder key ("walk-in-…"): Customer.phone is
-    required and unique, and no message is ever sent to it."""
+    A walk-in without a phone gets a key that is no phone (yume.customers), and no
+    message is ever sent to it."""
     if phone:
         try:
             return get_or_create_customer(ctx.org, phone, name)
@@ -116,9 +116,7 @@ def walk_in_customer(ctx: Ctx, name: str, phone: str | None) -> Customer:
     )
     if len(same) == 1:
         return same[0]
-    return Customer.create(
-        organization=ctx.org, phone=f"walk-in-{uuid.uuid4().hex[:12]}", name=name
-    )
+    return customer_without_phone(ctx.org, name, ctx.now)
 
 
 def _book(ctx: Ctx) -> Reply:
@@ -243,7 +241,7 @@ def history(ctx: Ctx, customer: Customer) -> Reply:
         .order_by(Appointment.start_at.desc())
         .limit(8)
     )
-    phone = "" if customer.phone.startswith("walk-in-") else f" ({customer.phone})"
+    phone = f" ({customer.phone})" if reachable(customer) else ""
     lines = [f"👤 *{customer.name or 'Sin nombre'}*{phone}"]
     if customer.notes:
         lines.append(f"📝 {customer.notes}")
