@@ -316,3 +316,38 @@ def test_it_hands_the_change_over_to_the_guided_brain(
     to_ana = by_recipient(fake_graph)[CUSTOMER_WA]
     assert len(to_ana) == 1  # the brain's answer; no second "cambió" notice
     assert reminder(moved, 1440).due_at == moved.start_at - timedelta(hours=24)
+
+
+def test_it_never_writes_to_a_walk_in_without_a_phone(cast, jobs, fake_graph, pipeline_config):
+    from datetime import UTC, datetime
+
+    from jobs import reminders as reminder_jobs
+    from tests.cast import next_weekday
+    from yume.booking import book_appointment
+    from yume.customers import customer_without_phone
+    from yume.reminders_models import Reminder
+
+    walk_in = customer_without_phone(cast.org, "Don Ramón")
+    day = next_weekday(2)
+    start = datetime(day.year, day.month, day.day, 18, 0, tzinfo=UTC)  # 12:00 in CDMX
+    book_appointment(
+        cast.org,
+        cast.haircut.id,
+        start,
+        walk_in,
+        cast.barber.id,
+        source="walk_in",
+        actor=f"staff:{cast.barber.id}",
+    )
+    jobs.run()
+    jobs.run()
+    recipients = {m["to"] for m in fake_graph.sent_messages()}
+    assert recipients and recipients <= {
+        "525511112222"
+    }  # the owner hears; nobody else is written to
+    reminders = list(Reminder.select())
+    assert reminders  # planned like any booking's, and refused at sending time
+    for planned in reminders:
+        outcome = reminder_jobs.deliver_reminder(planned.id, pipeline_config, planned.due_at)
+        assert outcome == "skipped:no_phone"
+    assert {m["to"] for m in fake_graph.sent_messages()} == recipients

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from yume import conversations
 from yume.brain import Action, Text, action_text, to_payload
+from yume.customers import reachable
 from yume.delivery import queue_template, queued
 from yume.formatting import spanish_date, spanish_time
 from yume.models import (
@@ -186,7 +187,7 @@ def queue_notices(event: AppointmentEvent, now: datetime) -> list[int]:
         return []
     said = facts(appointment, now)
     queued: list[int] = []
-    if event.actor != CUSTOMER_ACTOR:
+    if event.actor != CUSTOMER_ACTOR and reachable(appointment.customer):
         queued.append(_tell_customer(event, appointment, said, now))
     for member in team_to_tell(event):
         queued.append(_tell_member(event, member, said, now))

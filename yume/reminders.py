@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from yume.appointment_notices import conversation_with, facts, queue_action, window_open
 from yume.brain import Buttons
+from yume.customers import reachable
 from yume.db import is_postgres, write_transaction
 from yume.delivery import queue_template
 from yume.models import ACTIVE_STATUSES, Appointment, Conversation, Message, Organization
@@ -256,6 +257,8 @@ def claim_and_queue(reminder_id: int, now: datetime) -> Outcome:
 
 def skip_reason(reminder: Reminder, appointment: Appointment, now: datetime) -> str:
     """Why sending this reminder now would not help; '' when it would."""
+    if not reachable(appointment.customer):
+        return "no_phone"  # a walk-in known only by name
     if appointment.status not in ACTIVE_STATUSES:
         return "appointment_" + appointment.status
     if appointment.start_at <= now:
