@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from jobs.worker import gunicorn_command as procfile_gunicorn  # noqa: E402
 from yume.whatsapp.signature import sign  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/yume_bench"
@@ -46,7 +47,8 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 APP_SECRET = "bench-app-secret"
 PHONE_NUMBER_ID = "5550001"  # the bench business's WhatsApp number id
 CUSTOMERS = 200
-WORKERS = 2  # the Procfile default (WEB_CONCURRENCY)
+WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))  # the Procfile default
+THREADS = int(os.environ.get("YUME_WEB_THREADS", "4"))
 WARMUP_SECONDS = 3
 GOAL_RATIO = 0.8
 GOAL_P99_MS = 10.0
@@ -157,22 +159,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def gunicorn_command(app: str, port: int, workers: int = WORKERS) -> list[str]:
+def gunicorn_command(app: str, port: int) -> list[str]:
     """Procfile `web:` settings (jobs.worker.gunicorn_command), bound to 127.0.0.1 only."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        app,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--access-logfile",
-        "-",
-        "--graceful-timeout",
-        "20",
-    ]
+    return procfile_gunicorn(port, app=app, host="127.0.0.1")
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -462,7 +451,8 @@ def print_report(
 ) -> None:
     database = urlsplit(args.database_url).scheme
     print(
-        f"Webhook acknowledgements: gunicorn, {WORKERS} sync workers, wrk {args.connections} "
+        f"Webhook acknowledgements: gunicorn, {WORKERS} gthread workers × {THREADS} threads "
+        f"(--preload), wrk {args.connections} "
         f"connections, {args.seconds:g} s after a {WARMUP_SECONDS} s warm-up; "
         f"{database} + Redis db 14"
     )

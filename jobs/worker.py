@@ -27,10 +27,13 @@ def run_worker(config: Config, burst: bool = False) -> None:
     from rq import Queue, SimpleWorker
 
     from jobs.maintenance import reconcile
+    from jobs.reminders import reconcile_reminders
 
     use_config(config)
+    get_queue(config.redis_url)
     connection = Redis.from_url(config.redis_url)
-    reconcile()  # whatever Redis forgot while we were down
+    reconcile()  # whatever Redis forgot while we were down: turns and sends,
+    reconcile_reminders()  # appointment events and reminder jobs
     worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
     worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
 
@@ -54,16 +57,23 @@ def run_scheduler(config: Config, burst: bool = False) -> None:
     scheduler.run(burst=burst)
 
 
-def gunicorn_command(port: int) -> list[str]:
+def gunicorn_command(port: int, app: str = "wsgi:app", host: str = "0.0.0.0") -> list[str]:
+    """Procfile `web:`: WEB_CONCURRENCY workers (2) of YUME_WEB_THREADS threads (4), the app
+    imported once before forking (--preload): a fraction of the memory of sync workers."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "wsgi:app",
+        app,
         "--bind",
-        f"0.0.0.0:{port}",
+        f"{host}:{port}",
         "--workers",
         os.environ.get("WEB_CONCURRENCY", "2"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        os.environ.get("YUME_WEB_THREADS", "4"),
+        "--preload",
         "--access-logfile",
         "-",
         "--graceful-timeout",
