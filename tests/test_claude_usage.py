@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from click.testing import CliRunner
 
+from tests.conftest import DATABASE_URL
 from yume.brains.usage import ClaudeUsage, cost, daily, min_cacheable, price_of, record
 from yume.commands.usage import usage
 
@@ -54,9 +55,11 @@ def test_it_sums_usage_per_organization_day_and_model(cast):
 
 def test_the_usage_command_reports_days_and_cost(cast):
     record(cast.org, None, "claude-haiku-4-5", tokens(1000, 100, 4000, 8000), NOW)
-    result = CliRunner().invoke(usage, ["--days", "7"])
+    result = CliRunner().invoke(usage, ["--days", "7"], env={"DATABASE_URL": DATABASE_URL})
     assert result.exit_code == 0, result.output
     assert "Barbería Don Chuy" in result.output and "claude-haiku-4-5" in result.output
     assert "0.0073" in result.output and "Total: 1 llamadas" in result.output
-    only_other = CliRunner().invoke(usage, ["--org", str(cast.other_org.id)])
+    only_other = CliRunner().invoke(
+        usage, ["--org", str(cast.other_org.id)], env={"DATABASE_URL": DATABASE_URL}
+    )
     assert "Sin uso de Claude" in only_other.output

@@ -9,26 +9,11 @@ from pathlib import Path
 
 import click
 
-from yume.config import Config, ConfigError
-from yume.db import database, open_database
+from yume.commands import connect, load_config
+from yume.config import Config
+from yume.db import database
 from yume.errors import DomainError
 from yume.migrations import migrate
-
-
-def _config() -> Config:
-    try:
-        return Config.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _open(config: Config) -> None:
-    try:
-        open_database(config.database_url)
-        database.connect(reuse_if_open=True)
-    except Exception as exc:  # driver errors vary; say which URL failed
-        msg = f"no pude abrir la base de datos {config.database_url}: {exc}"
-        raise click.ClickException(msg) from None
 
 
 def _migrate_quietly() -> None:
@@ -45,8 +30,8 @@ def main() -> None:
 @main.command("migrate")
 def migrate_command() -> None:
     """Apply pending database migrations (DATABASE_URL)."""
-    config = _config()
-    _open(config)
+    config = load_config()
+    connect(config)
     applied = migrate(database.obj)
     click.echo("Migraciones aplicadas: " + ", ".join(applied) if applied else "Nada que migrar.")
 
@@ -72,8 +57,8 @@ def _serve(config: Config, host: str, port: int) -> None:
 @click.option("--port", type=int, default=None, help="Default: $PORT or 8000.")
 def serve(host: str, port: int | None) -> None:
     """Run everything in one process (creates the schema on first run)."""
-    config = _config()
-    _open(config)
+    config = load_config()
+    connect(config)
     _migrate_quietly()
     _serve(config, host, port or config.port)
 
@@ -86,8 +71,8 @@ def demo(host: str, port: int | None, no_serve: bool) -> None:
     """Create the demo barbershop (once) and serve it; the API needs no token."""
     from yume.demo import create_demo
 
-    config = _config()
-    _open(config)
+    config = load_config()
+    connect(config)
     _migrate_quietly()
     org = create_demo()
     _describe(org)
@@ -141,8 +126,8 @@ def chat(org_id: int | None, phone: str, name: str) -> None:
     from yume.chat import Simulator
     from yume.models import Organization
 
-    config = _config()
-    _open(config)
+    config = load_config()
+    connect(config)
     _migrate_quietly()
     org = (
         Organization.get_or_none(Organization.id == org_id)
@@ -196,11 +181,11 @@ def web() -> None:
     """Procfile web: gunicorn on $PORT; with YUME_ONE_DYNO=1 also the worker and scheduler."""
     from jobs.worker import run_web
 
-    sys.exit(run_web(_config()))
+    sys.exit(run_web(load_config()))
 
 
 def _redis_config() -> Config:
-    config = _config()
+    config = load_config()
     if not config.redis_url:
         raise click.ClickException("REDIS_URL no está configurado (sin Redis usa `serve`)")
     return config
@@ -212,8 +197,8 @@ def import_command(file: Path) -> None:
     """Create a whole business from a JSON or YAML file (see README)."""
     from yume.importer import BusinessFileError, import_business
 
-    config = _config()
-    _open(config)
+    config = load_config()
+    connect(config)
     _migrate_quietly()
     try:
         org = import_business(file)

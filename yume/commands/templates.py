@@ -6,22 +6,10 @@ from collections.abc import Callable
 
 import click
 
-from yume.config import Config, ConfigError
-from yume.db import database, open_database
+from yume.commands import connect, load_config
 from yume.models import Organization
 from yume.template_sync import NoBusinessAccount, TemplateStatus
 from yume.templates import ALL, Template
-
-
-def _open() -> Config:
-    try:
-        config = Config.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    if database.obj is None:
-        open_database(config.database_url)
-    database.connect(reuse_if_open=True)
-    return config
 
 
 def _organization(org_id: int) -> Organization:
@@ -63,7 +51,7 @@ def sync(org_id: int, waba: str | None) -> None:
     from yume.reminders_models import set_business_account_id
     from yume.template_sync import submit
 
-    config = _open()
+    config = connect(load_config())
     org = _organization(org_id)
     if waba:
         set_business_account_id(org.id, waba)
@@ -76,7 +64,7 @@ def status(org_id: int) -> None:
     """Show Meta's approval status of each template for a business."""
     from yume.template_sync import statuses
 
-    config = _open()
+    config = connect(load_config())
     org = _organization(org_id)
     _report(lambda: statuses(org, config))
 

@@ -8,20 +8,9 @@ from decimal import Decimal
 import click
 
 from yume.brains.usage import DayUsage, daily
-from yume.config import Config, ConfigError
-from yume.db import database, open_database
+from yume.commands import connect, load_config
 
 HEADER = ("negocio", "día", "modelo", "llamadas", "entrada", "salida", "caché+", "caché→", "USD")
-
-
-def _open() -> None:
-    try:
-        config = Config.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    if database.obj is None:
-        open_database(config.database_url)
-    database.connect(reuse_if_open=True)
 
 
 def _usd(amount: Decimal | None) -> str:
@@ -65,7 +54,7 @@ def _total(days: list[DayUsage]) -> str:
 @click.option("--org", "org_id", type=int, default=None, help="Only this business id.")
 def usage(days: int, org_id: int | None) -> None:
     """Claude tokens and estimated cost per business and day."""
-    _open()
+    connect(load_config())
     since = date.today() - timedelta(days=max(days, 1) - 1)
     found = daily(since, org_id)
     if not found:
