@@ -30,7 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # runnable as `python bench/evals.py` from the repo root
+    sys.path.insert(0, str(ROOT))
 
 from bench.eval_dialogues import DIALOGUES, Dialogue
 from yume import conversations
