@@ -321,10 +321,10 @@ def test_it_counts_a_booking_that_began_the_day_before(cast: Cast):
     assert wall(mine)[0] == "10:30"
 
 
-def test_it_reads_a_fortnight_in_five_queries(cast: Cast):
+def test_it_reads_a_fortnight_in_three_queries(cast: Cast):
     with count_queries() as counted:
         find_slots_between(cast.org, cast.haircut.id, MONDAY, MONDAY + timedelta(days=13), NOW)
-    assert counted.count == 5
+    assert counted.count == 3
 
 
 def test_it_refuses_a_service_of_another_organization(cast: Cast):

@@ -40,14 +40,17 @@ NAIVE_EPOCH = datetime(1970, 1, 1)
 ONE_SECOND = timedelta(seconds=1)
 
 
-def booking_rules(org: Organization) -> BookingRules:
+_LOAD = object()  # booking_rules: read the opening hours from the database
+
+
+def booking_rules(org: Organization, opening: WeeklyHours | None | object = _LOAD) -> BookingRules:
     settings = org.effective_settings
     return BookingRules(
         tz=zone(org.timezone),
         slot_minutes=int(settings["slot_minutes"]),
         min_notice_minutes=int(settings["min_notice_minutes"]),
         horizon_days=int(settings["booking_horizon_days"]),
-        opening_hours=opening_hours(org),
+        opening_hours=opening_hours(org) if opening is _LOAD else opening,  # type: ignore[arg-type]
     )
 
 
@@ -183,8 +186,16 @@ def load_calendars(
     ids = [s.id for s in staff]
     if not ids:
         return []
-    weekly = weekly_hours(ids)
-    spans = dated_spans(ids, start, end, exclude_appointment_id)
+    return _calendars(
+        staff, weekly_hours(ids), dated_spans(ids, start, end, exclude_appointment_id)
+    )
+
+
+def _calendars(
+    staff: Sequence[Staff],
+    weekly: dict[int, WeeklyHours],
+    spans: dict[str, dict[int, list[Span]]],
+) -> list[StaffCalendar]:
     return [
         StaffCalendar(
             staff_id=member.id,
@@ -196,6 +207,50 @@ def load_calendars(
         )
         for member in staff
     ]
+
+
+# The availability request's own path: three round trips (service with its staff; their
+# weeks with the opening hours; dated spans), which matters on a PostgreSQL server.
+
+
+def service_and_staff(
+    org: Organization, service_id: int, staff_id: int | None = None
+) -> tuple[ServiceSpec, list[Staff]]:
+    """The active service and, by id, the active staff who perform it, in one query."""
+    p = database.param
+    only = f" AND st.id = {p}" if staff_id is not None else ""
+    sql = (
+        "SELECT sv.id, sv.duration_minutes, sv.buffer_minutes, st.id, st.name"
+        " FROM service_type sv LEFT JOIN staff st"
+        " ON st.organization_id = sv.organization_id AND st.active AND (st.all_services"
+        " OR EXISTS (SELECT 1 FROM staff_service ss"
+        " WHERE ss.staff_id = st.id AND ss.service_id = sv.id))"
+        + only
+        + f" WHERE sv.id = {p} AND sv.organization_id = {p} AND sv.active ORDER BY st.id"
+    )
+    params = ([staff_id] if staff_id is not None else []) + [service_id, org.id]
+    rows = fetch(sql, params)
+    if not rows:
+        raise NotFound(f"No existe el servicio {service_id}.", "unknown_service")
+    spec = ServiceSpec(rows[0][0], rows[0][1], rows[0][2])
+    return spec, [Staff(id=row[3], name=row[4]) for row in rows if row[3] is not None]
+
+
+def weeks_and_opening(
+    ids: Sequence[int], org: Organization
+) -> tuple[dict[int, WeeklyHours], WeeklyHours | None]:
+    """Working weeks of `ids` and the business's opening hours (None: none given)."""
+    weekly: dict[int, WeeklyHours] = {i: defaultdict(list) for i in ids}
+    opening: WeeklyHours = defaultdict(list)
+    sql = (
+        "SELECT staff_id, weekday, start_minute, end_minute FROM working_hours"
+        f" WHERE staff_id IN ({placeholders(len(ids))})"
+        " UNION ALL SELECT 0, oh.weekday, oh.start_minute, oh.end_minute FROM opening_hours oh"
+        f" JOIN location l ON l.id = oh.location_id WHERE l.organization_id = {database.param}"
+    )
+    for staff_id, weekday, start, end in fetch(sql, [*ids, org.id]):
+        (weekly[staff_id] if staff_id else opening)[weekday].append((start, end))
+    return {i: dict(hours) for i, hours in weekly.items()}, (dict(opening) or None)
 
 
 def find_slots(
@@ -217,15 +272,17 @@ def find_slots_between(
     staff_id: int | None = None,
 ) -> list[Slot]:
     """Open slots on every local day from first_day to last_day, loaded in one pass."""
-    service = get_service(org, service_id)
-    staff = staff_for_service(org, service.id, staff_id)
+    spec, staff = service_and_staff(org, service_id, staff_id)
     if staff_id is not None and not staff:
         raise NotFound(f"No hay personal {staff_id} que realice ese servicio.", "unknown_staff")
-    rules = booking_rules(org)
+    if not staff:
+        return []
+    ids = [member.id for member in staff]
+    weekly, opening = weeks_and_opening(ids, org)
+    rules = booking_rules(org, opening)
     start = local_midnight_utc(first_day, rules.tz)
     end = local_midnight_utc(last_day + timedelta(days=1), rules.tz)
-    calendars = load_calendars(staff, start, end)
-    spec = service_spec(service)
+    calendars = _calendars(staff, weekly, dated_spans(ids, start, end, None))
     slots: list[Slot] = []
     day = first_day
     while day <= last_day:
