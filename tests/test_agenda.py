@@ -181,3 +181,30 @@ def test_it_lists_the_agenda_line_by_line_inside_the_window(cast, jobs):
     [text] = queued_texts(conversation_id)
     assert text.splitlines()[1] == "• 11:00 AM Corte de cabello con Ana"
     assert text.endswith("1 cita. ¡Que tengas un excelente día!")
+
+
+def test_staff_opted_in_through_the_api_get_the_agenda_at_their_hour(
+    cast, jobs, fake_graph, client, monkeypatch
+):
+    from jobs import reminders as reminder_jobs
+    from tests.conftest import AUTH
+
+    day = weekday_ahead(MONDAY)
+    book(cast, local(cast.org, day, 11))
+    jobs.run()
+    fake_graph.reset()
+    url = f"/api/v1/organizations/{cast.org.id}/staff/{cast.barber.id}"
+    response = client.patch(url, headers=AUTH, json={"morning_agenda": True})
+    assert response.status_code == 200
+    response = client.patch(url, headers=AUTH, json={"morning_agenda_hour": 10})
+    assert response.get_json()["morning_agenda_hour"] == 10
+    for minute, sent in ((local(cast.org, day, 8, 30), 0), (local(cast.org, day, 9, 59), 0)):
+        monkeypatch.setattr(reminder_jobs, "utcnow", lambda at=minute: at)
+        assert reminder_jobs.send_morning_agendas() == sent  # not the business's 8:00
+    monkeypatch.setattr(reminder_jobs, "utcnow", lambda: local(cast.org, day, 10, 1))
+    assert reminder_jobs.send_morning_agendas() == 1
+    jobs.run()
+    [message] = fake_graph.sent_messages()
+    assert message["template"]["name"] == "yume_agenda_del_dia"
+    [delivery] = AgendaDelivery.select()
+    assert delivery.staff_id == cast.barber.id

@@ -246,6 +246,68 @@ def test_it_replaces_schedule_and_services(client: FlaskClient, cast: Cast) -> N
     assert body["phone"] == "+525533334444"
 
 
+def test_it_opts_staff_in_to_the_morning_agenda(client: FlaskClient, cast: Cast) -> None:
+    response = client.post(
+        org_url(cast.org, "staff"),
+        headers=AUTH,
+        json={
+            "name": "Memo",
+            "phone": "5512345678",
+            "role": "staff",
+            "schedule": SCHEDULE,
+            "morning_agenda": True,
+            "morning_agenda_hour": 7,
+        },
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["morning_agenda"], body["morning_agenda_hour"]) == (True, 7)
+    url = org_url(cast.org, "staff", body["id"])
+    fetched = client.get(url, headers=AUTH).get_json()
+    assert (fetched["morning_agenda"], fetched["morning_agenda_hour"]) == (True, 7)
+
+    patched = client.patch(url, headers=AUTH, json={"morning_agenda_hour": None}).get_json()
+    assert (patched["morning_agenda"], patched["morning_agenda_hour"]) == (True, None)
+    patched = client.patch(url, headers=AUTH, json={"morning_agenda": False}).get_json()
+    assert (patched["morning_agenda"], patched["morning_agenda_hour"]) == (False, None)
+    patched = client.patch(url, headers=AUTH, json={"name": "Guillermo"}).get_json()
+    assert (patched["morning_agenda"], patched["morning_agenda_hour"]) == (False, None)
+    listed = client.get(org_url(cast.org, "staff"), headers=AUTH).get_json()["staff"]
+    assert {(s["name"], s["morning_agenda"]) for s in listed} >= {("Guillermo", False)}
+
+
+def test_it_patches_the_morning_agenda_hour_alone(client: FlaskClient, cast: Cast) -> None:
+    url = org_url(cast.org, "staff", cast.barber.id)
+    before = client.get(url, headers=AUTH).get_json()
+    assert (before["morning_agenda"], before["morning_agenda_hour"]) == (False, None)
+    patched = client.patch(url, headers=AUTH, json={"morning_agenda_hour": 9}).get_json()
+    assert (patched["morning_agenda"], patched["morning_agenda_hour"]) == (False, 9)
+    patched = client.patch(url, headers=AUTH, json={"morning_agenda": True}).get_json()
+    assert (patched["morning_agenda"], patched["morning_agenda_hour"]) == (True, 9)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"morning_agenda_hour": 24},
+        {"morning_agenda_hour": -1},
+        {"morning_agenda_hour": "9"},
+        {"morning_agenda": "yes"},
+    ],
+)
+def test_it_refuses_a_morning_agenda_that_cannot_be(
+    client: FlaskClient, cast: Cast, fields: dict[str, Any]
+) -> None:
+    staff = {"name": "Memo", "phone": "5512345678", "role": "staff", "schedule": SCHEDULE}
+    response = client.post(org_url(cast.org, "staff"), headers=AUTH, json={**staff, **fields})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "validation_error"
+    url = org_url(cast.org, "staff", cast.barber.id)
+    response = client.patch(url, headers=AUTH, json=fields)
+    assert response.status_code == 422
+    assert client.get(url, headers=AUTH).get_json()["morning_agenda_hour"] is None
+
+
 def test_it_deactivates_staff_on_delete(client: FlaskClient, cast: Cast) -> None:
     response = client.delete(org_url(cast.org, "staff", cast.barber.id), headers=AUTH)
     assert response.status_code == 204

@@ -20,6 +20,7 @@ from yume.models import (
     WorkingHours,
     utcnow,
 )
+from yume.reminders_models import morning_agenda_of
 
 EXAMPLE = "examples/barberia.yaml"
 
@@ -94,6 +95,37 @@ def test_it_imports_the_example_business(run):
     assert WorkingHours.select().where(WorkingHours.staff == jorge).count() == 10
     assert AvailabilityException.select().where(AvailabilityException.staff == jorge).count() == 1
     assert org.setting("booking_horizon_days") == 30
+    mariana = Staff.get(Staff.name == "Mariana Torres")
+    assert morning_agenda_of(mariana.id) == (True, 9)
+    assert morning_agenda_of(jorge.id) == (False, None)
+
+
+def test_it_imports_the_morning_agenda(run, tmp_path):
+    path = tmp_path / "salon.yaml"
+    path.write_text(
+        "organization: {name: X}\n"
+        "services: [{name: Corte, duration_minutes: 30, price_mxn: 100}]\n"
+        "staff:\n"
+        "  - {name: A, phone: '+52 55 1234 5678', morning_agenda: true}\n"
+        "  - {name: B, phone: '55 8765 4321', morning_agenda: true, morning_agenda_hour: 7}\n"
+    )
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert morning_agenda_of(Staff.get(Staff.name == "A").id) == (True, None)
+    assert morning_agenda_of(Staff.get(Staff.name == "B").id) == (True, 7)
+
+
+def test_it_refuses_a_morning_agenda_hour_past_23(run, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "organization: {name: X}\n"
+        "services: [{name: Corte, duration_minutes: 30, price_mxn: 100}]\n"
+        "staff: [{name: A, phone: '+52 55 1234 5678', morning_agenda_hour: 24}]\n"
+    )
+    result = run("import", str(path))
+    assert result.exit_code != 0
+    assert "staff.0.morning_agenda_hour" in result.output
+    assert Organization.select().count() == 0
 
 
 def test_it_imports_json_too(run, tmp_path):

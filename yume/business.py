@@ -26,7 +26,7 @@ from yume.models import (
     WorkingHours,
 )
 from yume.phones import InvalidPhone, normalize_phone
-from yume.reminders_models import set_business_account_id
+from yume.reminders_models import morning_agenda_of, set_business_account_id, set_morning_agenda
 from yume.timeutil import hhmm_to_minutes, is_valid_timezone
 
 ROLES = ("owner", "staff")
@@ -334,6 +334,8 @@ def add_staff(
     role: str = "staff",
     schedule: Sequence[WeeklyInterval] = (),
     service_ids: Sequence[int] | None = None,
+    morning_agenda: bool = False,
+    morning_agenda_hour: int | None = None,
 ) -> Staff:
     key = _phone(phone)
     with database.atomic():
@@ -341,7 +343,25 @@ def add_staff(
         staff = Staff.create(organization=org, name=name.strip(), phone=key, role=_role(role))
         set_schedule(staff, schedule)
         set_services(staff, service_ids)
+        if morning_agenda or morning_agenda_hour is not None:
+            _set_morning_agenda(staff, morning_agenda, morning_agenda_hour)
         return staff
+
+
+def _set_morning_agenda(staff: Staff, enabled: bool, hour: int | None) -> None:
+    if not isinstance(enabled, bool):
+        raise Invalid("morning_agenda debe ser true o false")
+    if hour is not None and (isinstance(hour, bool) or not isinstance(hour, int)):
+        raise Invalid("morning_agenda_hour debe ser un entero entre 0 y 23")
+    try:
+        set_morning_agenda(staff.id, enabled, hour)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def staff_morning_agenda(staff: Staff) -> tuple[bool, int | None]:
+    """(opted in to the morning agenda, own local hour or None = the business's setting)."""
+    return morning_agenda_of(staff.id)
 
 
 def get_staff(org: Organization, staff_id: int) -> Staff:
@@ -365,6 +385,13 @@ def update_staff(staff: Staff, changes: dict[str, Any]) -> Staff:
             set_schedule(staff, changes["schedule"])
         if "service_ids" in changes:
             set_services(staff, changes["service_ids"])
+        if "morning_agenda" in changes or "morning_agenda_hour" in changes:
+            enabled, hour = morning_agenda_of(staff.id)
+            _set_morning_agenda(
+                staff,
+                changes.get("morning_agenda", enabled),
+                changes.get("morning_agenda_hour", hour),
+            )
         return staff
 
 

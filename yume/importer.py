@@ -62,6 +62,8 @@ class StaffEntry(BaseModel):
     services: list[str] | None = None  # service names; absent = all
     schedule: list[Interval] = []
     time_off: list[TimeOff] = []
+    morning_agenda: bool = False  # the day's agenda on WhatsApp every morning
+    morning_agenda_hour: int | None = Field(None, ge=0, le=23)  # None = the business's hour
 
 
 class OrganizationEntry(BaseModel):
@@ -160,6 +162,8 @@ def _create(spec: BusinessFile) -> Organization:
             member.role,
             _week(member.schedule, f"{where}.schedule"),
             ids,
+            member.morning_agenda,
+            member.morning_agenda_hour,
         )
         for j, off in enumerate(member.time_off):
             start, end = _at(f"{where}.time_off[{j}]", _instants, off, tz)

@@ -112,3 +112,11 @@ def set_morning_agenda(staff_id: int, enabled: bool, hour: int | None = None) ->
     StaffAgenda.update(morning_agenda=enabled, morning_agenda_hour=hour).where(
         StaffAgenda.id == staff_id
     ).execute()
+
+
+def morning_agenda_of(staff_id: int) -> tuple[bool, int | None]:
+    """(opted in, own hour or None = the organization's setting) of one staff member."""
+    row = StaffAgenda.get_or_none(StaffAgenda.id == staff_id)
+    if row is None:
+        return False, None
+    return bool(row.morning_agenda), row.morning_agenda_hour

@@ -292,23 +292,36 @@ ServiceIds = Annotated[
 ]
 
 
+MORNING_AGENDA = "Whether they receive the day's agenda on WhatsApp every morning (opt-in)."
+MORNING_AGENDA_HOUR = (
+    "Local hour (0–23) at which they receive the morning agenda; null = the business's "
+    "morning_agenda_hour setting (8 when unset)."
+)
+AgendaHour = Annotated[int, Field(ge=0, le=23)]
+
+
 class StaffCreate(Body):
     name: Name
     phone: Phone = Field(description="Their WhatsApp number; any common Mexican format.")
     role: ROLE = Field(description="owner (sees and changes everything) or staff.")
     schedule: Week
     service_ids: ServiceIds | None = None
+    morning_agenda: bool = Field(False, description=MORNING_AGENDA)
+    morning_agenda_hour: AgendaHour | None = Field(None, description=MORNING_AGENDA_HOUR)
 
 
 class StaffUpdate(Body):
     """Fields to change; schedule and service_ids replace the old ones (service_ids null =
-    all services). Omitted or null fields stay as they are."""
+    all services, morning_agenda_hour null = the business's hour). Other omitted or null
+    fields stay as they are."""
 
     name: Name | None = None
     phone: Phone | None = None
     role: ROLE | None = None
     schedule: Week | None = None
     service_ids: ServiceIds | None = None
+    morning_agenda: bool | None = Field(None, description=MORNING_AGENDA)
+    morning_agenda_hour: AgendaHour | None = Field(None, description=MORNING_AGENDA_HOUR)
 
 
 class Staff(Shape):
@@ -319,6 +332,8 @@ class Staff(Shape):
     schedule: list[Interval]
     service_ids: list[int] | None = Field(description="null = performs every service.")
     active: bool
+    morning_agenda: bool = Field(False, description=MORNING_AGENDA)
+    morning_agenda_hour: int | None = Field(None, description=MORNING_AGENDA_HOUR)
 
 
 class StaffList(Shape):
@@ -540,7 +555,10 @@ def organization_of(
 
 
 def staff_of(
-    staff: models.Staff, schedule: Iterable[WeeklyInterval], service_ids: list[int] | None
+    staff: models.Staff,
+    schedule: Iterable[WeeklyInterval],
+    service_ids: list[int] | None,
+    morning_agenda: tuple[bool, int | None] = (False, None),
 ) -> Staff:
     return Staff(
         id=staff.id,
@@ -550,6 +568,8 @@ def staff_of(
         schedule=[Interval.of(i) for i in schedule],
         service_ids=service_ids,
         active=staff.active,
+        morning_agenda=morning_agenda[0],
+        morning_agenda_hour=morning_agenda[1],
     )
 
 

@@ -367,7 +367,10 @@ def update_organization(path: schemas.OrgPath, body: schemas.OrganizationUpdate)
 
 def _staff(staff: Staff) -> schemas.Staff:
     return schemas.staff_of(
-        staff, business.staff_schedule(staff), business.staff_service_ids(staff)
+        staff,
+        business.staff_schedule(staff),
+        business.staff_service_ids(staff),
+        business.staff_morning_agenda(staff),
     )
 
 
@@ -380,8 +383,9 @@ def _staff(staff: Staff) -> schemas.Staff:
 def create_staff(path: schemas.OrgPath, body: schemas.StaffCreate) -> Response:
     """Add a staff member
     `schedule` is their working week; `service_ids` absent (or null) means every service,
-    including ones added later. 409 `conflict` when the phone already belongs to someone
-    on the team.
+    including ones added later. `morning_agenda` true sends them the day's agenda at
+    `morning_agenda_hour` (null = the business's `morning_agenda_hour` setting). 409
+    `conflict` when the phone already belongs to someone on the team.
     """
     staff = business.add_staff(
         _org(path.org),
@@ -390,6 +394,8 @@ def create_staff(path: schemas.OrgPath, body: schemas.StaffCreate) -> Response:
         role=body.role,
         schedule=_week(body.schedule),
         service_ids=body.service_ids,
+        morning_agenda=body.morning_agenda,
+        morning_agenda_hour=body.morning_agenda_hour,
     )
     return shaped(_staff(staff), 201)
 
@@ -417,10 +423,11 @@ def get_staff(path: schemas.OrgItemPath) -> Response:
 def update_staff(path: schemas.OrgItemPath, body: schemas.StaffUpdate) -> Response:
     """Change a staff member
     Only the fields sent change; `schedule` replaces the whole week and `service_ids`
-    replaces the list (null = every service).
+    replaces the list (null = every service); `morning_agenda_hour` null goes back to the
+    business's `morning_agenda_hour` setting.
     """
     staff = business.get_staff(_org(path.org), path.id)
-    changes = _given(body, frozenset({"service_ids"}))
+    changes = _given(body, frozenset({"service_ids", "morning_agenda_hour"}))
     if body.schedule is not None:
         changes["schedule"] = _week(body.schedule)
     business.update_staff(staff, changes)
