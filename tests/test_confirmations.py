@@ -239,7 +239,7 @@ def test_it_opens_a_reschedule_from_a_reminder_tap(cast, wa, jobs, fake_graph, r
     state = Conversation.get(Conversation.customer == cast.customer).state
     assert state["guided"]["flow"] == "reschedule"
     assert state["guided"]["appointment_id"] == reminded.id
-    assert state["reschedule_request"]["service_id"] == cast.haircut.id
+    assert state["guided"]["service_id"] == cast.haircut.id
     assert Appointment.get_by_id(reminded.id).status == "booked"  # unchanged until a new time
 
 

@@ -38,5 +38,6 @@ def notify_owner(org: Organization, text: str, now: datetime) -> int | None:
     if conversations.window_open(conversation, now):
         queue_actions(conversation, [Text(text)], now)
     else:
-        queue_template(conversation, OWNER_ALERT, [org.name, template_safe(text)], now)
+        alert = template_safe(text).rstrip(". ")  # the template goes on with ". Revisa…"
+        queue_template(conversation, OWNER_ALERT, [org.name, alert], now)
     return conversation.id

@@ -13,8 +13,8 @@ Conversation.state keys written here (for the brains):
   (yume/brains/state.py) `{"flow": "reschedule", "step": "day", "appointment_id",
   "service_id", "updated_at"}`, so the next message ("el viernes a las 5") continues the
   reschedule there.
-- `state["reschedule_request"]`: `{"appointment_id", "service_id", "requested_at"}` (ISO
-  UTC), the same wish for any other brain: this customer asked to move that appointment.
+
+The Claude brain needs no state: the tap and Yume's answer are in the history it reads.
 """
 
 from __future__ import annotations
@@ -149,11 +149,6 @@ def remember_reschedule(
         "appointment_id": appointment.id,
         "service_id": appointment.service_id,
         "updated_at": stamp,
-    }
-    state["reschedule_request"] = {
-        "appointment_id": appointment.id,
-        "service_id": appointment.service_id,
-        "requested_at": stamp,
     }
     Conversation.update(state=state).where(Conversation.id == conversation.id).execute()
     conversation.state = state
