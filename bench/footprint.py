@@ -168,12 +168,7 @@ def main() -> int:
 
     from redis import Redis
 
-    from tests import fake_graph
-
-    # The fake answers in two writes (headers, then body); with Nagle's algorithm on, each
-    # Graph call then waits ~40 ms for the client's delayed ACK, and the burst measures that.
-    fake_graph._Handler.disable_nagle_algorithm = True
-    FakeGraph = fake_graph.FakeGraph
+    from tests.fake_graph import FakeGraph
 
     prepare_database(args.database_url)
     redis = Redis.from_url(REDIS_URL, socket_connect_timeout=2)

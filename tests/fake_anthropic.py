@@ -25,9 +25,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.local_server import LocalServer
 from yume.brains.usage import min_cacheable
 
 CHARS_PER_TOKEN = 3.5
@@ -94,26 +95,17 @@ class FakeAnthropic:
         self._cache: dict[str, int] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._http = LocalServer(self)
         self.responder: Step | None = None  # answers when nothing is scripted
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> FakeAnthropic:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self.url = self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._http.stop()
 
     def reset(self, keep_cache: bool = False) -> None:
         """Forget calls and scripts (and, unless kept, what the imitated cache holds)."""
@@ -399,20 +391,3 @@ def _write(
         handler.wfile.write(data)
     except (BrokenPipeError, ConnectionResetError):
         handler.close_connection = True
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    fake: FakeAnthropic
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def do_POST(self) -> None:
-        self.server.fake.handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the recorded calls are the log."""

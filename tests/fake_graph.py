@@ -16,9 +16,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.local_server import LocalServer
 
 Matcher = Callable[["RecordedRequest"], bool]
 Answer = tuple[int, Any, str]  # status, body (JSON value or bytes), content type
@@ -105,25 +107,19 @@ class FakeGraph:
     _templates: list[dict[str, Any]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
-    _server: _Server | None = field(default=None, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
+    _http: LocalServer = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._http = LocalServer(self)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeGraph:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self.url = self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._http.stop()
 
     def reset(self) -> None:
         with self._lock:
@@ -414,27 +410,3 @@ def _write(handler: BaseHTTPRequestHandler, status: int, body: Any, content_type
         handler.wfile.write(data)
     except (BrokenPipeError, ConnectionResetError):
         handler.close_connection = True  # the client gave up waiting (a read timeout)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # idle keep-alive connections must not hold up stop()
-    fake: FakeGraph
-
-
-class _Handler(BaseHTTPRequestHandler):
-    disable_nagle_algorithm = True  # headers and body in one go: no 40 ms delayed-ACK wait
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
-    server: _Server
-
-    def do_GET(self) -> None:
-        self.server.fake.handle(self)
-
-    def do_POST(self) -> None:
-        self.server.fake.handle(self)
-
-    def do_DELETE(self) -> None:
-        self.server.fake.handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the recorded requests are the log."""
