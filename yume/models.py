@@ -76,6 +76,7 @@ class Organization(BaseModel):
     timezone = CharField(default="America/Mexico_City")
     whatsapp_phone_number_id = CharField(null=True, unique=True)
     whatsapp_access_token = TextField(null=True)
+    whatsapp_business_account_id = CharField(null=True)  # for template sync (migration 0004)
     settings = JSONTextField(default=dict)
     created_at = UTCDateTimeField(default=utcnow)
 
@@ -120,6 +121,8 @@ class Staff(BaseModel):
     role = CharField(default="staff")  # owner | staff
     all_services = BooleanField(default=True)
     active = BooleanField(default=True)
+    morning_agenda = BooleanField(null=True)  # opted in to the day's agenda (migration 0004)
+    morning_agenda_hour = IntegerField(null=True)  # None: the business's morning_agenda_hour
 
     class Meta:
         indexes = ((("organization", "phone"), False),)

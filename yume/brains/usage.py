@@ -32,6 +32,7 @@ class ClaudeUsage(BaseModel):
 
     class Meta:
         table_name = "claude_usage"
+        indexes = ((("organization", "day"), False),)  # the usage report reads by org and day
 
 
 @dataclass(frozen=True)
