@@ -169,7 +169,7 @@ def test_it_works_staff_hours_into_the_agenda(cast, jobs):
 
 
 def test_it_lists_the_agenda_line_by_line_inside_the_window(cast, jobs):
-    from yume.appointment_notices import conversation_with
+    from yume.conversations import conversation_with
 
     day = weekday_ahead(MONDAY)
     book(cast, local(cast.org, day, 11))

@@ -25,8 +25,8 @@ from tests.appointments import (
     weekday_ahead,
 )
 from tests.brains import EchoBrain
-from yume.appointment_notices import conversation_with
 from yume.booking import book_appointment, cancel_appointment, reschedule_appointment
+from yume.conversations import conversation_with
 from yume.db import database
 from yume.errors import DomainError
 from yume.models import Appointment, Conversation, Customer, utcnow

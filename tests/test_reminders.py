@@ -175,7 +175,7 @@ def test_it_sends_the_reminder_template_outside_the_window(cast, jobs, fake_grap
 
 
 def test_it_sends_free_buttons_inside_the_window(cast, jobs, fake_graph, pipeline_config):
-    from yume.appointment_notices import conversation_with
+    from yume.conversations import conversation_with
 
     appointment = book(cast, local(cast.org, weekday_ahead(MONDAY), 11))
     jobs.run()

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from yume.appointment_notices import conversation_with, queue_either
+from yume.appointment_notices import queue_either
 from yume.brain import Text
+from yume.conversations import conversation_with
 from yume.db import write_transaction
 from yume.formatting import spanish_date, spanish_time
 from yume.models import ACTIVE_STATUSES, Appointment, Staff, WorkingHours

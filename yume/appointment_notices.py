@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from yume import conversations
-from yume.brain import Action, Text, action_text, to_payload
+from yume.brain import Action, Text
+from yume.conversations import conversation_with
 from yume.customers import reachable
-from yume.delivery import queue_template, queued
+from yume.delivery import queue_action, queue_template, queued
 from yume.formatting import spanish_date, spanish_time
 from yume.models import (
     ACTIVE_STATUSES,
@@ -29,7 +30,6 @@ from yume.models import (
     Staff,
 )
 from yume.notifications import template_safe
-from yume.phones import whatsapp_id
 from yume.reminders_models import AppointmentEvent
 from yume.templates import (
     APPOINTMENT_BOOKED,
@@ -110,32 +110,8 @@ def facts(appointment: Appointment, now: datetime) -> Facts:
 # -- reaching a person -----------------------------------------------------------------------
 
 
-def conversation_with(org: Organization, phone: str) -> Conversation:
-    """The conversation with this phone; a new one answers to the phone's WhatsApp id. An
-    existing one keeps the address WhatsApp gave us (521… for Mexican mobiles)."""
-    existing = Conversation.get_or_none(
-        (Conversation.organization == org) & (Conversation.phone == phone)
-    )
-    return existing or conversations.open_conversation(org, phone, wa_id=whatsapp_id(phone))
-
-
 def window_open(conversation: Conversation, now: datetime) -> bool:
     return conversations.window_open(conversation, now + WINDOW_MARGIN)
-
-
-def queue_action(conversation: Conversation, action: Action, now: datetime) -> Message:
-    """Queue one free message (as delivery.queue_actions does) and return its row."""
-    payload = to_payload(action)
-    return Message.create(
-        conversation=conversation,
-        direction="out",
-        author="yume",
-        kind=payload["type"],
-        text=action_text(action),
-        payload=payload,
-        status="queued",
-        created_at=now,
-    )
 
 
 def queue_either(

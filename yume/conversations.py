@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from yume.models import Conversation, Customer, Message, Organization, Staff, utcnow
-from yume.phones import InvalidPhone, normalize_phone
+from yume.phones import InvalidPhone, normalize_phone, whatsapp_id
 
 WINDOW = timedelta(hours=24)
 LEASE = timedelta(seconds=150)  # longer than a job's timeout: a crashed worker's lease expires
@@ -62,6 +62,15 @@ def open_conversation(
         conversation.profile_name = profile_name or conversation.profile_name
         conversation.save()
     return conversation
+
+
+def conversation_with(org: Organization, phone: str) -> Conversation:
+    """The conversation to write to this E.164 phone: an existing one keeps the address
+    WhatsApp gave us (521… for Mexican mobiles); a new one answers to the phone's WhatsApp id."""
+    existing = Conversation.get_or_none(
+        (Conversation.organization == org) & (Conversation.phone == phone)
+    )
+    return existing or open_conversation(org, phone, wa_id=whatsapp_id(phone))
 
 
 def _identify(conversation: Conversation, org: Organization, phone: str, name: str | None) -> None:

@@ -46,18 +46,24 @@ def client_for(org: Organization, config: Config) -> WhatsAppClient:
     )
 
 
+def queue_action(conversation: Conversation, action: Action, now: datetime) -> Message:
+    """Store one outgoing message as `queued`; `deliver` sends it."""
+    payload = to_payload(action)
+    return Message.create(
+        conversation=conversation,
+        direction="out",
+        author="yume",
+        kind=payload["type"],
+        text=action_text(action),
+        payload=payload,
+        status="queued",
+        created_at=now,
+    )
+
+
 def queue_actions(conversation: Conversation, actions: list[Action], now: datetime) -> None:
     for action in actions:
-        Message.create(
-            conversation=conversation,
-            direction="out",
-            author="yume",
-            kind=to_payload(action)["type"],
-            text=action_text(action),
-            payload=to_payload(action),
-            status="queued",
-            created_at=now,
-        )
+        queue_action(conversation, action, now)
 
 
 def queue_template(

@@ -9,7 +9,6 @@ from yume import conversations
 from yume.brain import Text
 from yume.delivery import queue_actions, queue_template
 from yume.models import Organization, Staff
-from yume.phones import whatsapp_id
 from yume.templates import OWNER_ALERT
 
 
@@ -34,7 +33,7 @@ def notify_owner(org: Organization, text: str, now: datetime) -> int | None:
     owner = owner_of(org)
     if owner is None:
         return None
-    conversation = conversations.open_conversation(org, owner.phone, wa_id=whatsapp_id(owner.phone))
+    conversation = conversations.conversation_with(org, owner.phone)
     if conversations.window_open(conversation, now):
         queue_actions(conversation, [Text(text)], now)
     else:

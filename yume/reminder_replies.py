@@ -23,10 +23,11 @@ import logging
 from datetime import datetime
 
 from yume import conversations, delivery
-from yume.appointment_notices import facts, queue_action
+from yume.appointment_notices import facts
 from yume.booking import cancel_appointment, confirm_appointment
 from yume.brain import Text
 from yume.db import database
+from yume.delivery import queue_action
 from yume.errors import DomainError
 from yume.models import ACTIVE_STATUSES, Appointment, Conversation, Message
 from yume.reminders import parse_payload

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from yume.appointment_notices import conversation_with, facts, queue_action, window_open
+from yume.appointment_notices import facts, window_open
 from yume.brain import Buttons
+from yume.conversations import conversation_with
 from yume.customers import reachable
 from yume.db import is_postgres, write_transaction
-from yume.delivery import queue_template
+from yume.delivery import queue_action, queue_template
 from yume.models import ACTIVE_STATUSES, Appointment, Conversation, Message, Organization
 from yume.notifications import template_safe
 from yume.queue import JOB_TIMEOUT, QUEUE_NAME, RedisQueue, default_queue
