@@ -11,6 +11,7 @@ from yume import conversations
 from yume.db import database
 from yume.models import Conversation, Message, utcnow
 from yume.queue import get_queue
+from yume.webhook_journal import INGEST_JOB, MAX_ATTEMPTS, InboundWebhook
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,26 @@ def reconcile() -> dict[str, int]:
         stuck = _conversations_with_queued_sends(cutoff)
         for conversation_id in stuck:
             queue.enqueue("jobs.outbound.deliver_conversation", conversation_id)
-    if waiting or stuck:
-        log.info("reconcile.requeued conversations=%s sends=%s", waiting, stuck)
-    return {"conversations": len(waiting), "sends": len(stuck)}
+        journalled = _journal_waiting(utcnow() - GRACE)
+        if journalled:
+            queue.enqueue_unless_pending(INGEST_JOB)
+    if waiting or stuck or journalled:
+        log.info(
+            "reconcile.requeued conversations=%s sends=%s deliveries=%s",
+            waiting,
+            stuck,
+            journalled,
+        )
+    return {"conversations": len(waiting), "sends": len(stuck), "deliveries": journalled}
+
+
+def _journal_waiting(cutoff) -> int:
+    """Journalled deliveries nobody ingested (their job was lost with Redis)."""
+    return (
+        InboundWebhook.select()
+        .where((InboundWebhook.received_at < cutoff) & (InboundWebhook.attempts < MAX_ATTEMPTS))
+        .count()
+    )
 
 
 def _conversations_with_queued_sends(cutoff) -> list[int]:

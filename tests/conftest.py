@@ -150,6 +150,20 @@ class JobRunner:
         worker.work(burst=True)
         return worker.successful_job_count + worker.failed_job_count
 
+    def ingest(self) -> dict[str, int]:
+        """Ingest the webhook journal now, as the job the webhook asked for would, and drop
+        that job: what is left queued is only what the deliveries called for."""
+        from jobs.ingest import JOB, ingest_webhooks
+
+        outcome = ingest_webhooks()
+        if self.redis_url:
+            for job in self.queue.queue.jobs:
+                if job.func_name == JOB:
+                    self.queue.queue.remove(job)
+        else:
+            self.queue.jobs = [queued for queued in self.queue.jobs if queued[0] != JOB]
+        return outcome
+
     def pending(self) -> int:
         if self.redis_url:
             return self.queue.queue.count

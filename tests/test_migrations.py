@@ -7,8 +7,9 @@ from yume.brains.usage import ClaudeUsage
 from yume.db import database, is_postgres
 from yume.models import ALL_MODELS
 from yume.reminders_models import AgendaDelivery, AppointmentEvent, Reminder
+from yume.webhook_journal import InboundWebhook
 
-MODELS = [*ALL_MODELS, AppointmentEvent, Reminder, AgendaDelivery, ClaudeUsage]
+MODELS = [*ALL_MODELS, InboundWebhook, AppointmentEvent, Reminder, AgendaDelivery, ClaudeUsage]
 EXCLUSION = "appointment_staff_no_overlap"
 
 

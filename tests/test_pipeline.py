@@ -16,6 +16,7 @@ from tests import webhooks
 from tests.brains import EchoBrain
 from yume.db import database
 from yume.models import Conversation, Customer, Message, utcnow
+from yume.webhook_journal import InboundWebhook
 
 CUSTOMER_WA = "5215599998888"  # the cast's customer Ana, as WhatsApp spells her number
 NEW_WA = "5215512340000"
@@ -72,7 +73,9 @@ def test_it_acknowledges_signed_garbage(wa, cast, raw):
 def test_it_acknowledges_an_unknown_business_number(wa, cast, jobs):
     response = webhooks.post(wa, webhooks.text(NEW_WA, "hola", phone_number_id="999"))
     assert response.status_code == 200
+    assert jobs.ingest() == {"ingested": 1}
     assert Message.select().count() == 0 and jobs.pending() == 0
+    assert InboundWebhook.select().count() == 0  # understood (as nobody's) and let go
 
 
 # -- answering ----------------------------------------------------------------------------
@@ -143,6 +146,7 @@ def test_it_waits_for_a_quiet_conversation_before_answering(
     from jobs.inbound import run_turn
 
     webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
+    jobs.ingest()
     jobs.queue.jobs.clear() if not jobs.redis_url else jobs.queue.queue.empty()
     conversation = Conversation.get()
     slow = dataclasses.replace(pipeline_config, quiet_seconds=30)
@@ -154,6 +158,7 @@ def test_it_waits_for_a_quiet_conversation_before_answering(
 
 def test_it_lets_one_of_two_racing_workers_answer(wa, cast, jobs, fake_graph):
     webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
+    jobs.ingest()
     conversation_id = Conversation.get().id
     database.close()
     outcomes: list[str] = []
@@ -174,6 +179,7 @@ def test_it_lets_one_of_two_racing_workers_answer(wa, cast, jobs, fake_graph):
 
 def test_it_takes_over_a_conversation_a_crashed_worker_left_leased(wa, cast, jobs, fake_graph):
     webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
+    jobs.ingest()
     conversation = Conversation.get()
     Conversation.update(lease_until=utcnow() + timedelta(minutes=5), lease_owner="dead").execute()
     jobs.run()
@@ -185,12 +191,13 @@ def test_it_takes_over_a_conversation_a_crashed_worker_left_leased(wa, cast, job
 
 def test_it_rebuilds_lost_jobs_from_the_database(wa, cast, jobs, fake_graph):
     webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
+    jobs.ingest()
     if jobs.redis_url:
         jobs.queue.connection.flushdb()  # Redis forgets everything
     else:
         jobs.queue.jobs.clear()
     Message.update(created_at=utcnow() - timedelta(minutes=2)).execute()
-    assert reconcile() == {"conversations": 1, "sends": 0}
+    assert reconcile() == {"conversations": 1, "sends": 0, "deliveries": 0}
     jobs.run()
     assert len(texts_sent(fake_graph)) == 1
 
@@ -254,9 +261,11 @@ def test_it_stays_quiet_while_the_owner_writes_by_hand(wa, cast, jobs, fake_grap
 
 def test_it_obeys_the_owners_pause_and_resume_commands(wa, cast, jobs, fake_graph):
     webhooks.post(wa, webhooks.echo(CUSTOMER_WA, "/pausa"))
+    jobs.ingest()
     conversation = Conversation.get()
     assert conversation.paused_until > utcnow() + timedelta(days=7)
     webhooks.post(wa, webhooks.echo(CUSTOMER_WA, "/yume"))
+    jobs.ingest()
     assert Conversation.get_by_id(conversation.id).paused_until is None
     webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
     jobs.run()
@@ -324,6 +333,7 @@ def test_it_moves_statuses_forward_only(wa, cast, jobs, fake_graph):
     message = Message.get(Message.direction == "out")
     for state in ("read", "delivered", "sent"):
         webhooks.post(wa, webhooks.status(message.wa_message_id, state))
+    jobs.run()
     assert Message.get_by_id(message.id).status == "read"
 
 

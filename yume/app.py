@@ -24,18 +24,17 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.ensure_ascii = False  # Spanish reads better unescaped
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    @app.before_request
-    def _connect() -> None:
-        database.connect(reuse_if_open=True)
-
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
+        """Peewee connects on a request's first query; hand the connection back after it."""
         if not database.is_closed():
             database.close()
 
     from yume.web.dashboard import mount_dashboard
     from yume.web.health import health
-    from yume.web.webhooks import webhooks
+    from yume.web.webhooks import install_journal, webhooks
+
+    install_journal(app, config)
 
     app.register_blueprint(health)
     app.register_blueprint(webhooks)

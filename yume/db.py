@@ -20,17 +20,26 @@ SQLITE_PRAGMAS = {
 POOL = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
 
 
-def open_database(url: str) -> Database:
-    """Build a Database from a URL and bind the proxy to it.
+def build_database(url: str, pooled: bool = True, shared: bool = False) -> Database:
+    """A Database for a URL, not bound to the proxy.
 
-    PostgreSQL connections are pooled: a web request or a job that "closes" its
-    connection hands it back instead of paying a new backend (~5–8 ms) next time."""
+    PostgreSQL connections are pooled unless `pooled` is false: a web request or a job that
+    "closes" its connection hands it back instead of paying a new backend (~5–8 ms) next
+    time. `shared` makes one connection that any thread may use, one thread at a time (the
+    webhook journal's batch leaders take turns on it)."""
+    options: dict = {"thread_safe": False} if shared else {}
     if url.startswith("sqlite"):
-        db = connect(url, pragmas=SQLITE_PRAGMAS)
-    elif url.startswith(("postgres://", "postgresql://")):
-        db = connect("postgresql+pool://" + url.split("://", 1)[1], **POOL)
-    else:
-        db = connect(url)
+        if shared:
+            options["check_same_thread"] = False
+        return connect(url, pragmas=SQLITE_PRAGMAS, **options)
+    if url.startswith(("postgres://", "postgresql://")) and pooled:
+        return connect("postgresql+pool://" + url.split("://", 1)[1], **POOL, **options)
+    return connect(url, **options)
+
+
+def open_database(url: str) -> Database:
+    """Build the process's Database from a URL and bind the proxy to it."""
+    db = build_database(url)
     database.initialize(db)
     return db
 

@@ -1,8 +1,8 @@
 """Store what Meta sent, exactly once, and say which work it calls for.
 
-Called by the webhook (in the web process) and by the terminal simulator. A message id
-is unique in the database, so a webhook delivered twice, a second or a day apart, is
-stored once and answered once.
+Called by the ingest job (jobs/ingest.py) for each journalled delivery, with `now` = when
+the webhook received it. A message id is unique in the database, so a webhook delivered
+twice, a second or a day apart, is stored once and answered once.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ class Work:
 
 
 class Inbox:
-    """One webhook body's worth of storing; caches organizations by phone_number_id."""
+    """One webhook body's worth of storing; caches organizations by phone_number_id.
+    `now` is when the delivery arrived: messages are stamped with it, so a quiet window
+    counts from the webhook, not from when the ingest job got to it."""
 
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or utcnow()
@@ -104,6 +106,7 @@ class Inbox:
         silent = event.kind in SILENT_KINDS
         inserted = _insert_message(
             conversation=conversation,
+            created_at=self.now,
             wa_message_id=event.message_id,
             direction="in",
             author="staff" if conversation.staff_id else "customer",
@@ -133,6 +136,7 @@ class Inbox:
             return
         inserted = _insert_message(
             conversation=conversation,
+            created_at=self.now,
             wa_message_id=event.message_id,
             direction="out",
             author="owner",
@@ -174,6 +178,7 @@ class Inbox:
             return
         _insert_message(
             conversation=conversation,
+            created_at=self.now,
             wa_message_id=event.message_id,
             direction="out" if event.from_business else "in",
             author="owner" if event.from_business else "customer",

@@ -23,9 +23,20 @@ JOB_TIMEOUT = 120  # seconds; a conversation turn with Claude and a few sends fi
 RETRY_INTERVALS = [5, 15, 60, 180, 600]
 
 
+PENDING_SECONDS = 30  # how long "a job is waiting" is believed without the job starting
+
+
 class JobQueue(Protocol):
     def enqueue(self, job: str, *args: Any, delay: float = 0, job_id: str | None = None) -> None:
         """Run `job(*args)` soon (after `delay` seconds); never raises on a queue outage."""
+
+    def enqueue_unless_pending(self, job: str) -> None:
+        """Run `job()` soon unless a run of it is already waiting to start: a hundred
+        requests asking for the same sweep enqueue it once. The job calls `started(job)`
+        first thing, so anything written before that is in its view."""
+
+    def started(self, job: str) -> None:
+        """Called by such a job as it starts: the next request enqueues a new run."""
 
 
 def resolve(job: str) -> Callable[..., Any]:
@@ -61,12 +72,50 @@ class RedisQueue:
         except Exception:  # Redis down: the reconciler will find the work in the database
             log.exception("queue.enqueue-failed job=%s args=%s", job, args)
 
+    def enqueue_unless_pending(self, job: str) -> None:
+        """One round trip when a run is already waiting (SET NX); the flag expires on its own
+        should the job be lost with it, and the reconciler covers the rest."""
+        key = f"yume:pending:{job}"
+        try:
+            if not self.connection.set(key, 1, nx=True, ex=PENDING_SECONDS):
+                return
+        except Exception:
+            log.exception("queue.enqueue-failed job=%s", job)
+            return
+        self.enqueue(job)
+
+    def started(self, job: str) -> None:
+        try:
+            self.connection.delete(f"yume:pending:{job}")
+        except Exception:
+            log.exception("queue.unmark-failed job=%s", job)
+
+
+class _PendingMarks:
+    """In-memory "a run is waiting" marks for the queues without Redis."""
+
+    def __init__(self) -> None:
+        self._pending: set[str] = set()
+        self._marks_lock = threading.Lock()
+
+    def mark(self, job: str) -> bool:
+        with self._marks_lock:
+            if job in self._pending:
+                return False
+            self._pending.add(job)
+            return True
+
+    def started(self, job: str) -> None:
+        with self._marks_lock:
+            self._pending.discard(job)
+
 
 class InProcessQueue:
     """Embedded mode: the same jobs on a small thread pool inside this process."""
 
     def __init__(self, workers: int = 2) -> None:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yume-job")
+        self._marks = _PendingMarks()
 
     def enqueue(self, job: str, *args: Any, delay: float = 0, job_id: str | None = None) -> None:
         if delay > 0:
@@ -75,6 +124,13 @@ class InProcessQueue:
             timer.start()
         else:
             self._submit(job, args)
+
+    def enqueue_unless_pending(self, job: str) -> None:
+        if self._marks.mark(job):
+            self.enqueue(job)
+
+    def started(self, job: str) -> None:
+        self._marks.started(job)
 
     def _submit(self, job: str, args: tuple[Any, ...], attempt: int = 0) -> None:
         self.executor.submit(self._run, job, args, attempt)
@@ -98,9 +154,17 @@ class RecordingQueue:
 
     def __init__(self) -> None:
         self.jobs: list[tuple[str, tuple[Any, ...], float]] = []
+        self._marks = _PendingMarks()
 
     def enqueue(self, job: str, *args: Any, delay: float = 0, job_id: str | None = None) -> None:
         self.jobs.append((job, args, delay))
+
+    def enqueue_unless_pending(self, job: str) -> None:
+        if self._marks.mark(job):
+            self.enqueue(job)
+
+    def started(self, job: str) -> None:
+        self._marks.started(job)
 
     def run_all(self) -> int:
         done = 0

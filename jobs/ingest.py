@@ -1,0 +1,103 @@
+"""Ingest the webhook journal: each delivery Meta sent becomes stored messages, statuses,
+takeovers… (yume/inbox.py) and the turns they call for, exactly once.
+
+Each journal row is claimed, stored and deleted in one transaction (`FOR UPDATE SKIP LOCKED`
+on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so two workers never ingest the same delivery,
+and a crash leaves it in the journal for the next run. A row that fails is kept with its
+error and its attempt count; after `MAX_ATTEMPTS` it waits for ops, and the job fails so
+rq-dashboard shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from jobs.runtime import current
+from yume.config import Config
+from yume.db import database, is_postgres, write_transaction
+from yume.inbox import PROCESS_CONVERSATION, Inbox, Work
+from yume.models import utcnow
+from yume.queue import JobQueue, get_queue
+from yume.webhook_journal import INGEST_JOB, MAX_ATTEMPTS, InboundWebhook
+from yume.whatsapp.payloads import parse_webhook
+
+log = logging.getLogger(__name__)
+
+JOB = INGEST_JOB
+BATCH = 200
+
+
+class IngestFailed(Exception):
+    """Some deliveries could not be ingested; they stay in the journal with their error."""
+
+
+def ingest_webhooks() -> dict[str, int]:
+    """The RQ job: ingest every journalled delivery, oldest first."""
+    config = current()
+    queue = get_queue(config.redis_url)
+    queue.started(JOB)  # deliveries committed from now on ask for a new run
+    ingested, failed = 0, []
+    with database.connection_context():
+        after = 0
+        while ids := _waiting_ids(after):
+            for row_id in ids:
+                outcome = _ingest_one(row_id, queue, config)
+                if outcome is False:
+                    failed.append(row_id)
+                elif outcome:
+                    ingested += 1
+            after = ids[-1]
+    if failed:
+        raise IngestFailed(f"deliveries {failed} could not be ingested (inbound_webhook rows)")
+    return {"ingested": ingested}
+
+
+def _waiting_ids(after: int) -> list[int]:
+    rows = (
+        InboundWebhook.select(InboundWebhook.id)
+        .where((InboundWebhook.id > after) & (InboundWebhook.attempts < MAX_ATTEMPTS))
+        .order_by(InboundWebhook.id)
+        .limit(BATCH)
+        .tuples()
+    )
+    return [row_id for (row_id,) in rows]
+
+
+def _ingest_one(row_id: int, queue: JobQueue, config: Config) -> bool | None:
+    """True when ingested here, None when another worker has it, False when it failed."""
+    try:
+        with write_transaction():
+            query = InboundWebhook.select().where(InboundWebhook.id == row_id)
+            if is_postgres():
+                query = query.for_update(skip_locked=True)
+            row = query.first()
+            if row is None:
+                return None
+            work = Inbox(now=row.received_at).store(parse_webhook(_decode(row)))
+            row.delete_instance()
+    except Exception as exc:  # a database error or a bug: keep the delivery, say why
+        log.exception("webhook.ingest-failed row=%s", row_id)
+        InboundWebhook.update(
+            attempts=InboundWebhook.attempts + 1, last_error=repr(exc)[:2000]
+        ).where(InboundWebhook.id == row_id).execute()
+        return False
+    _enqueue(work, row.received_at, queue, config)
+    return True
+
+
+def _decode(row: InboundWebhook) -> object:
+    try:
+        return json.loads(bytes(row.body))
+    except ValueError:
+        log.warning("webhook.not-json row=%s bytes=%s", row.id, len(row.body))
+        return None
+
+
+def _enqueue(work: list[Work], received_at: datetime, queue: JobQueue, config: Config) -> None:
+    """Turns wait out the quiet window, counted from when the webhook arrived."""
+    waited = (utcnow() - received_at).total_seconds()
+    for item in work:
+        delay = max(0.0, config.quiet_seconds - waited) if item.job == PROCESS_CONVERSATION else 0
+        queue.enqueue(item.job, item.argument, delay=delay)

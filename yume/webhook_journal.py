@@ -1,0 +1,95 @@
+"""The webhook journal: every signed delivery from Meta, kept verbatim until it is ingested.
+
+The webhook's only durable work is one row here, written by a group commit shared with
+whatever other deliveries are arriving at that moment (yume/group_commit.py), after which it
+answers 200. `jobs.ingest` parses the rows into conversations and messages (yume/inbox.py)
+and deletes each one in the transaction that stored what it held. Keeping Meta's bytes
+until then means a delivery survives a Redis flush, a worker crash, and even a parser bug:
+a row that fails to ingest stays here with its error for ops, and is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from peewee import BlobField, Database, IntegerField, TextField
+
+from yume.db import build_database
+from yume.group_commit import GroupCommit
+from yume.models import BaseModel, UTCDateTimeField, utcnow
+
+log = logging.getLogger(__name__)
+
+INGEST_JOB = "jobs.ingest.ingest_webhooks"
+MAX_ATTEMPTS = 5  # a row that failed this often waits for ops (its error is kept)
+
+
+class InboundWebhook(BaseModel):
+    body = BlobField()  # exactly the bytes Meta signed
+    received_at = UTCDateTimeField(default=utcnow)
+    attempts = IntegerField(default=0)
+    last_error = TextField(null=True)
+
+    class Meta:
+        table_name = "inbound_webhook"
+
+
+Delivery = tuple[bytes, datetime]
+COLUMNS = [InboundWebhook.body, InboundWebhook.received_at, InboundWebhook.attempts]
+_EPOCH = datetime(1970, 1, 1)
+
+
+class WebhookJournal:
+    """Records deliveries durably, then asks for an ingest (`after_commit`, once per batch).
+
+    The batches go through a connection of the journal's own, opened on first use in each
+    process (never before gunicorn forks) and used by one batch leader at a time: one
+    multi-row INSERT in autocommit is one round trip and one durable commit."""
+
+    def __init__(self, database_url: str, after_commit: Callable[[], None]) -> None:
+        self._database_url = database_url
+        self._after_commit = after_commit
+        self._pid = -1
+        self._start()
+
+    def _start(self) -> None:
+        self._db: Database = build_database(self._database_url, pooled=False, shared=True)
+        self._group: GroupCommit[Delivery] = GroupCommit(self._flush, self._after_commit)
+        self._statements: dict[int, str] = {}
+        self._pid = os.getpid()
+
+    def _statement(self, rows: int) -> str:
+        """Peewee's INSERT for `rows` rows, built once per batch size: building SQL costs
+        more CPU than sending it, and every batch of a size is the same statement."""
+        statement = self._statements.get(rows)
+        if statement is None:
+            query = InboundWebhook.insert_many([(b"", _EPOCH, 0)] * rows, fields=COLUMNS)
+            statement = self._db.get_sql_context().sql(query).query()[0]
+            self._statements[rows] = statement
+        return statement
+
+    def _flush(self, deliveries: Sequence[Delivery]) -> None:
+        body, received_at = InboundWebhook.body, InboundWebhook.received_at
+        values = [
+            value
+            for raw, at in deliveries
+            for value in (body.db_value(raw), received_at.db_value(at), 0)
+        ]
+        try:
+            self._db.execute_sql(self._statement(len(deliveries)), values)
+        except Exception:
+            self._db.close()  # a broken connection is replaced on the next batch
+            raise
+
+    def record(self, body: bytes, received_at: datetime | None = None) -> None:
+        """Return once `body` is committed; raise if the database refused it."""
+        if os.getpid() != self._pid:  # forked (gunicorn --preload): nothing of the parent's
+            self._start()
+        self._group.submit((body, received_at or utcnow()))
+
+    @property
+    def batches(self) -> int:
+        return self._group.batches
