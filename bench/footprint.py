@@ -1,8 +1,13 @@
 """Memory of the three processes: PSS of web (gunicorn master and workers), worker and
 scheduler, idle after start-up, then the peak while answering a burst of 100 conversations.
 
-    python bench/footprint.py [--conversations 100]
+    python bench/footprint.py [--conversations 100] [--layout one-dyno|separate|both]
                               [--database-url postgresql://postgres@127.0.0.1:5432/yume_bench]
+
+Two layouts (both by default): `one-dyno` is what a single dyno runs (`python -m yume web`
+with YUME_ONE_DYNO=1: one supervisor imports what the processes share, forks gunicorn and
+the worker, and is itself the scheduler); `separate` starts the Procfile's three commands as
+three independent interpreters, as three dynos would.
 
 PSS comes from /proc/<pid>/smaps_rollup, summed over each process and its descendants, and is
 sampled every ~100 ms during the burst: 100 signed webhooks from 100 customers posted to the
@@ -50,6 +55,12 @@ from bench.webhook import (  # noqa: E402
 REDIS_URL = "redis://127.0.0.1:6379/13"
 BRAIN = "bench.instant_brain.InstantBrain"
 NAMES = ("web", "worker", "scheduler")
+LABELS = {
+    "supervisor": "supervisor + scheduler (yume web)",
+    "web": "web (gunicorn master + workers)",
+    "worker": "worker (SimpleWorker)",
+    "scheduler": "scheduler (rq-scheduler + RQ's)",
+}
 SAMPLE_SECONDS = 0.1
 SETTLE_SECONDS = 3
 GOAL_IDLE_MB = 100
@@ -87,7 +98,11 @@ def pss_bytes(pid: int) -> int:
 
 
 def tree_pss(root: int, tree: dict[int, list[int]]) -> tuple[int, int]:
-    """(PSS in bytes, number of processes) of `root` and all its descendants."""
+    """(PSS in bytes, number of processes) of `root` and all its descendants; a negative
+    `root` stands for that process alone (the one-dyno supervisor, without its children)."""
+    if root < 0:
+        size = pss_bytes(-root)
+        return size, 1 if size else 0
     total, count, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
@@ -159,22 +174,55 @@ def post_webhook(port: int, index: int, run: str) -> int:
         connection.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--conversations", type=int, default=100)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
-    args = parser.parse_args()
+def forked_children(parent: int) -> list[int]:
+    """`parent`'s children, oldest first (the supervisor forks web, worker, scheduler)."""
 
-    from redis import Redis
+    def started(pid: int) -> int:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[19])
 
-    from tests.fake_graph import FakeGraph
+    return sorted(children_of().get(parent, []), key=lambda pid: (started(pid), pid))
 
+
+def start_layout(layout: str, env: dict[str, str], port: int, work: Path):
+    """Start the processes; (roots by name, processes to watch, their logs)."""
+    if layout == "separate":
+        commands = {
+            "web": gunicorn_command("wsgi:app", port),
+            "worker": [sys.executable, "-m", "yume", "worker"],
+            "scheduler": [sys.executable, "-m", "yume", "scheduler"],
+        }
+        logs = {name: work / f"{layout}-{name}.log" for name in commands}
+        processes: dict[str, subprocess.Popen] = {}
+        try:
+            for name, command in commands.items():
+                processes[name] = start(command, env, logs[name])
+        except BaseException:
+            for process in processes.values():
+                stop(process, timeout=30)
+            raise
+        return {name: process.pid for name, process in processes.items()}, processes, logs
+    logs = {"one dyno": work / f"{layout}.log"}
+    dyno = start(
+        [sys.executable, "-m", "yume", "web"], {**env, "YUME_ONE_DYNO": "1"}, logs["one dyno"]
+    )
+    processes = {"one dyno": dyno}
+    deadline = time.monotonic() + 30
+    forked = ("web", "worker")  # the supervisor is the scheduler itself
+    while len(children := forked_children(dyno.pid)) < len(forked):
+        if dyno.poll() is not None or time.monotonic() > deadline:
+            stop(dyno, timeout=30)
+            raise RuntimeError(f"the one-dyno supervisor did not fork:\n{tail(logs['one dyno'])}")
+        time.sleep(0.1)
+    roots = {"supervisor": -dyno.pid, **dict(zip(forked, children, strict=False))}
+    return roots, processes, logs
+
+
+def measure_layout(layout: str, args: argparse.Namespace, fake, redis) -> dict:
     prepare_database(args.database_url)
-    redis = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
     redis.flushdb()
-    fake = FakeGraph().start()
-    work = Path(tempfile.mkdtemp(prefix="yume-bench-footprint-"))
+    fake.reset()
+    work = Path(tempfile.mkdtemp(prefix=f"yume-bench-footprint-{layout}-"))
     port = free_port()
     env = {
         **os.environ,
@@ -189,19 +237,13 @@ def main() -> int:
         "PORT": str(port),
     }
     env.pop("WEB_CONCURRENCY", None)
-    commands = {
-        "web": gunicorn_command("wsgi:app", port),
-        "worker": [sys.executable, "-m", "yume", "worker"],
-        "scheduler": [sys.executable, "-m", "yume", "scheduler"],
-    }
-    logs = {name: work / f"{name}.log" for name in NAMES}
+    env.pop("YUME_ONE_DYNO", None)
     processes: dict[str, subprocess.Popen] = {}
     try:
-        for name in NAMES:
-            processes[name] = start(commands[name], env, logs[name])
-        roots = {name: process.pid for name, process in processes.items()}
         started = time.monotonic()
-        wait_http(port, processes["web"], logs["web"])
+        roots, processes, logs = start_layout(layout, env, port, work)
+        web = processes.get("web") or processes["one dyno"]
+        wait_http(port, web, next(iter(logs.values())))
         wait_until(lambda: redis.scard("rq:workers") > 0, "the worker", processes, logs)
         wait_until(
             lambda: redis.zscore("rq:scheduler:scheduled_jobs", "yume-reconcile") is not None,
@@ -220,12 +262,12 @@ def main() -> int:
                 statistics.median(s[name][0] for s in idle_samples),
                 max(s[name][1] for s in idle_samples),
             )
-            for name in NAMES
+            for name in roots
         }
 
         sampler = Sampler(roots)
         sampler.start()
-        run = f"{os.getpid()}{int(time.time())}"
+        run = f"{os.getpid()}{int(time.time())}{layout}"
         burst_started = time.monotonic()
         with ThreadPoolExecutor(max_workers=10) as pool:
             statuses = list(
@@ -246,52 +288,88 @@ def main() -> int:
         sampler.halt.set()
         sampler.join()
         peaks = sample(roots)
-        counts = {name: max(idle[name][1], peaks[name][1]) for name in NAMES}
+        counts = {name: max(idle[name][1], peaks[name][1]) for name in roots}
+    finally:
+        for process in processes.values():
+            stop(process, timeout=30)
+        if not args.keep_logs:
+            shutil.rmtree(work, ignore_errors=True)
+    return {
+        "layout": layout,
+        "ready": ready,
+        "idle": idle,
+        "peak": sampler.peak,
+        "peak_total": sampler.peak_total,
+        "samples": sampler.samples,
+        "counts": counts,
+        "ok_200": sum(1 for status in statuses if status == 200),
+        "answered": len(answered_to),
+        "burst_seconds": burst_seconds,
+        "work": work,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--layout", choices=("one-dyno", "separate", "both"), default="both")
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
+    args = parser.parse_args()
+
+    from redis import Redis
+
+    from tests.fake_graph import FakeGraph
+
+    redis = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    fake = FakeGraph().start()
+    layouts = ("one-dyno", "separate") if args.layout == "both" else (args.layout,)
+    results = []
+    try:
+        for layout in layouts:
+            results.append(measure_layout(layout, args, fake, redis))
     except KeyboardInterrupt:
         print("\ninterrupted; processes stopped", file=sys.stderr)
         return 130
     finally:
-        for process in processes.values():
-            stop(process, timeout=25)
         fake.stop()
         redis.flushdb()
-        if not args.keep_logs:
-            shutil.rmtree(work, ignore_errors=True)
 
     print(
         f"Footprint (PSS from /proc/<pid>/smaps_rollup, each process tree summed); "
         f"{args.database_url.split(':', 1)[0]} + Redis db 13, fake Graph API at {fake.url}"
     )
-    ok_200 = sum(1 for status in statuses if status == 200)
-    print(
-        f"ready in {ready:.1f} s, idle measured {SETTLE_SECONDS} s later; burst: "
-        f"{ok_200}/{args.conversations} webhooks answered 200, {len(answered_to)}/"
-        f"{args.conversations} conversations answered in {burst_seconds:.1f} s, "
-        f"{sampler.samples} samples"
-    )
+    for result in results:
+        report(result, args)
+    return 0
+
+
+def report(result: dict, args: argparse.Namespace) -> None:
+    conversations = args.conversations
     print()
+    print(
+        f"== {result['layout']}: ready in {result['ready']:.1f} s, idle measured "
+        f"{SETTLE_SECONDS} s later; burst: {result['ok_200']}/{conversations} webhooks "
+        f"answered 200, {result['answered']}/{conversations} conversations answered in "
+        f"{result['burst_seconds']:.1f} s, {result['samples']} samples"
+    )
     print(f"{'process':38}{'processes':>10}{'idle MB':>10}{'peak MB':>10}")
-    for name in NAMES:
-        label = {
-            "web": "web (gunicorn master + 2 workers)",
-            "worker": "worker (python -m yume worker)",
-            "scheduler": "scheduler (python -m yume scheduler)",
-        }[name]
+    idle, counts = result["idle"], result["counts"]
+    for name in idle:
         print(
-            f"{label:38}{counts[name]:10d}{idle[name][0] / MB:10.1f}{sampler.peak[name] / MB:10.1f}"
+            f"{LABELS[name]:38}{counts[name]:10d}{idle[name][0] / MB:10.1f}"
+            f"{result['peak'][name] / MB:10.1f}"
         )
     idle_total = sum(size for size, _ in idle.values()) / MB
-    peak_total = sampler.peak_total / MB
+    peak_total = result["peak_total"] / MB
     print(f"{'total':38}{sum(counts.values()):10d}{idle_total:10.1f}{peak_total:10.1f}")
-    print()
     print(f"{'goal':38}{'measured':>14}  result")
     print(f"{'idle total <= 100 MB':38}{idle_total:11.1f} MB  {goal(idle_total <= GOAL_IDLE_MB)}")
     print(f"{'peak total <= 200 MB':38}{peak_total:11.1f} MB  {goal(peak_total <= GOAL_PEAK_MB)}")
-    everyone = len(answered_to) >= args.conversations and ok_200 == args.conversations
-    print(f"{'every conversation answered':38}{len(answered_to):14d}  {goal(everyone)}")
+    everyone = result["answered"] >= conversations and result["ok_200"] == conversations
+    print(f"{'every conversation answered':38}{result['answered']:14d}  {goal(everyone)}")
     if args.keep_logs:
-        print(f"\nlogs kept in {work}")
-    return 0
+        print(f"logs kept in {result['work']}")
 
 
 if __name__ == "__main__":

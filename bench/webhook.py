@@ -81,13 +81,12 @@ def prepare_database(url: str) -> int:
     from tests.cast import add_service, add_staff, make_org
     from yume.db import database, is_sqlite, open_database
     from yume.migrations import migrate
-    from yume.models import ALL_MODELS
 
     ensure_database(url)
     db = open_database(url)
     db.connect(reuse_if_open=True)
     migrate(db)
-    tables = [model._meta.table_name for model in ALL_MODELS]
+    tables = [table for table in db.get_tables() if table != "schema_migration"]
     if is_sqlite():
         for table in reversed(tables):
             database.execute_sql(f"DELETE FROM {table}")

@@ -51,6 +51,53 @@ def ensure_periodic(scheduler: Scheduler) -> list[str]:
 
 
 class YumeScheduler(Scheduler):  # type: ignore[misc]
+    """rq-scheduler that also does the work of RQ's own scheduler: moving jobs enqueued with
+    a delay (quiet windows) and retries waiting out their backoff from RQ's scheduled-job
+    registry to the queue, under RQ's scheduler lock. One process does both clocks, instead of
+    each worker forking a scheduler of its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from rq.scheduler import RQScheduler
+
+        super().__init__(*args, **kwargs)
+        self.delayed = RQScheduler(
+            [self.queue_name], connection=self.connection, interval=self._interval
+        )
+
     def enqueue_jobs(self) -> Any:
         ensure_periodic(self)
+        self.move_delayed_jobs()
         return super().enqueue_jobs()
+
+    def move_delayed_jobs(self) -> None:
+        if self.delayed.should_reacquire_locks:
+            self.delayed.acquire_locks()
+        if self.delayed.acquired_locks:
+            self.delayed.heartbeat()
+            self.delayed.enqueue_scheduled_jobs()
+
+    def start(self) -> None:
+        """Begin ticking from someone else's loop (the one-dyno supervisor's)."""
+        self.register_birth()
+        self.delayed.register_birth()
+
+    def tick(self) -> None:
+        """One pass of rq-scheduler's own loop (`Scheduler.run`), for a caller that owns the
+        loop and the signals."""
+        self.heartbeat()
+        if self.acquire_lock():
+            self.enqueue_jobs()
+            self.heartbeat()
+            self.remove_lock()
+
+    def stop(self) -> None:
+        self.remove_lock()
+        self.register_death()
+        self.delayed.stop()
+
+    def run(self, burst: bool = False) -> Any:
+        self.delayed.register_birth()
+        try:
+            return super().run(burst=burst)
+        finally:
+            self.delayed.stop()  # releases RQ's lock: another scheduler takes over at once

@@ -1,14 +1,25 @@
 """The worker and scheduler processes, and the one-dyno supervisor that runs them beside
-gunicorn (YUME_ONE_DYNO=1), all stopped gracefully on SIGTERM."""
+gunicorn (YUME_ONE_DYNO=1), all stopped gracefully on SIGTERM.
+
+In one dyno the supervisor imports what the processes share (Flask, Peewee, redis, RQ,
+rq-scheduler, requests, Babel, Yume's web side and jobs) once, freezes it out of the garbage
+collector's reach and forks gunicorn and the worker from itself: their copies of those pages
+stay shared. The supervisor, idle otherwise, is the scheduler: it ticks rq-scheduler (and
+RQ's delayed jobs) in its own loop, touching only Redis, so it never holds a database
+connection a child could inherit. Nothing the web must not hold (the brains, `anthropic`)
+is imported before the fork: the worker loads its brain on its first turn.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import signal
-import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from jobs.runtime import use_config
 from yume.config import Config
@@ -17,12 +28,14 @@ from yume.queue import QUEUE_NAME, get_queue
 log = logging.getLogger(__name__)
 
 RECONCILE_EVERY = 60  # seconds
-SCHEDULER_INTERVAL = 5  # seconds between rq-scheduler polls
+SCHEDULER_INTERVAL = 1  # seconds between scheduler polls: quiet windows, retries, reminders
+STOP_SECONDS = 25  # SIGTERM, then SIGKILL: inside Heroku's 30 s
 
 
 def run_worker(config: Config, burst: bool = False) -> None:
     """An RQ worker on the default queue. SimpleWorker: no fork per job, so a turn costs
-    milliseconds, not a process; RQ's own scheduler moves delayed jobs (quiet windows)."""
+    milliseconds, not a process. Delayed jobs (quiet windows, retries) are moved to the
+    queue by the scheduler process, not by a scheduler process forked from each worker."""
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -35,40 +48,44 @@ def run_worker(config: Config, burst: bool = False) -> None:
     reconcile()  # whatever Redis forgot while we were down: turns and sends,
     reconcile_reminders()  # appointment events and reminder jobs
     worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-    worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+    worker.work(with_scheduler=False, burst=burst, logging_level="INFO")
+
+
+def build_scheduler(config: Config):  # -> jobs.periodic.YumeScheduler
+    from redis import Redis
+
+    from jobs.periodic import YumeScheduler
+
+    connection = Redis.from_url(config.redis_url)
+    return YumeScheduler(queue_name=QUEUE_NAME, connection=connection, interval=SCHEDULER_INTERVAL)
 
 
 def run_scheduler(config: Config, burst: bool = False) -> None:
     """rq-scheduler, keeping Yume's periodic jobs (jobs/periodic.py) registered even after
-    Redis forgets them; reminder jobs Redis lost are rebuilt from the database first."""
-    from redis import Redis
-
-    from jobs.periodic import YumeScheduler, ensure_periodic
+    Redis forgets them, and moving RQ's own delayed jobs every second; reminder jobs Redis
+    lost are rebuilt from the database first."""
+    from jobs.periodic import ensure_periodic
     from jobs.reminders import reconcile_reminders
 
     use_config(config)
     get_queue(config.redis_url)  # the reminder clock schedules on this Redis
-    connection = Redis.from_url(config.redis_url)
-    scheduler = YumeScheduler(
-        queue_name=QUEUE_NAME, connection=connection, interval=SCHEDULER_INTERVAL
-    )
+    scheduler = build_scheduler(config)
     ensure_periodic(scheduler)
     reconcile_reminders()
     scheduler.run(burst=burst)
 
 
-def gunicorn_command(port: int, app: str = "wsgi:app", host: str = "0.0.0.0") -> list[str]:
+def gunicorn_arguments(
+    port: int, app: str = "wsgi:app", host: str = "0.0.0.0", workers: str | None = None
+) -> list[str]:
     """Procfile `web:`: WEB_CONCURRENCY workers (2) of YUME_WEB_THREADS threads (4), the app
     imported once before forking (--preload): a fraction of the memory of sync workers."""
     return [
-        sys.executable,
-        "-m",
-        "gunicorn",
         app,
         "--bind",
         f"{host}:{port}",
         "--workers",
-        os.environ.get("WEB_CONCURRENCY", "2"),
+        workers or os.environ.get("WEB_CONCURRENCY", "2"),
         "--worker-class",
         "gthread",
         "--threads",
@@ -81,47 +98,141 @@ def gunicorn_command(port: int, app: str = "wsgi:app", host: str = "0.0.0.0") ->
     ]
 
 
-def supervise(commands: dict[str, list[str]], restart: set[str]) -> int:
-    """Run the commands; restart those in `restart` if they die; on SIGTERM/SIGINT stop
-    all of them gracefully (SIGTERM, then SIGKILL after 25 s, inside Heroku's 30 s)."""
-    children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+def gunicorn_command(port: int, app: str = "wsgi:app", host: str = "0.0.0.0") -> list[str]:
+    """gunicorn with the Procfile's settings, as a command (benchmarks and tests)."""
+    return [sys.executable, "-m", "gunicorn", *gunicorn_arguments(port, app, host)]
+
+
+def run_gunicorn(port: int, workers: str | None = None) -> None:
+    """gunicorn in this process, with the Procfile's settings."""
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    sys.argv = ["gunicorn", *gunicorn_arguments(port, workers=workers)]
+    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+
+
+def _spawn(name: str, target: Callable[[], object]) -> int:
+    """Fork a child that runs `target` and exits; its pid."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        result = target()
+        code = result if isinstance(result, int) else 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 0
+    except BaseException:
+        log.exception("one-dyno.%s-crashed", name)
+    finally:
+        logging.shutdown()
+        os._exit(code)
+
+
+def _exited(pid: int) -> int | None:
+    """The exit code of a child that has ended, None while it runs."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return -1
+    if done == 0:
+        return None
+    return os.waitstatus_to_exitcode(status)
+
+
+def supervise(
+    children: dict[str, Callable[[], object]],
+    restart: set[str],
+    tick: Callable[[], None] | None = None,
+) -> int:
+    """Fork the children; restart those in `restart` if they die; call `tick` about every
+    SCHEDULER_INTERVAL meanwhile (its errors are logged, never fatal); on SIGTERM/SIGINT
+    stop all of them gracefully (SIGTERM, then SIGKILL after 25 s, inside Heroku's 30 s)."""
+    gc.collect()
+    gc.freeze()  # what was imported stays out of the children's collections: pages stay shared
+    pids = {name: _spawn(name, target) for name, target in children.items()}
     stopping = False
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+        for pid in pids.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    next_tick = time.monotonic()
     while not stopping:
-        for name, child in list(children.items()):
-            if child.poll() is None:
+        if tick is not None and time.monotonic() >= next_tick:
+            next_tick = time.monotonic() + SCHEDULER_INTERVAL
+            try:
+                tick()
+            except Exception:  # Redis away for a moment: the next tick tries again
+                log.exception("one-dyno.scheduler-tick-failed")
+        for name, pid in list(pids.items()):
+            code = _exited(pid)
+            if code is None:
                 continue
             if name not in restart:
-                log.error("one-dyno.%s-exited code=%s; stopping", name, child.returncode)
+                log.error("one-dyno.%s-exited code=%s; stopping", name, code)
                 stop(signal.SIGTERM, None)
                 break
-            log.warning("one-dyno.%s-exited code=%s; restarting", name, child.returncode)
+            log.warning("one-dyno.%s-exited code=%s; restarting", name, code)
             time.sleep(2)
-            children[name] = subprocess.Popen(commands[name])
-        time.sleep(0.5)
-    deadline = time.monotonic() + 25
-    for child in children.values():
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
+            pids[name] = _spawn(name, children[name])
+        time.sleep(0.2)
+    deadline = time.monotonic() + STOP_SECONDS
+    waiting = set(pids.values())
+    while waiting and time.monotonic() < deadline:
+        waiting = {pid for pid in waiting if _exited(pid) is None}
+        time.sleep(0.1)
+    for pid in waiting:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
     return 0
 
 
+def preload_shared() -> None:
+    """Import, before forking, what gunicorn and the worker both use (never the brains)."""
+    import rq  # noqa: F401
+    import rq_scheduler  # noqa: F401
+
+    import jobs.appointments  # noqa: F401
+    import jobs.inbound  # noqa: F401
+    import jobs.ingest  # noqa: F401
+    import jobs.maintenance  # noqa: F401
+    import jobs.outbound  # noqa: F401
+    import jobs.periodic  # noqa: F401
+    import jobs.reminders  # noqa: F401
+    import wsgi  # noqa: F401  (the app: Flask, Peewee, redis, the API; nothing connected)
+
+
 def run_web(config: Config) -> int:
-    """Procfile `web:`. With YUME_ONE_DYNO=1 (and REDIS_URL) the worker and the scheduler
-    run beside gunicorn in the same dyno."""
-    commands = {"web": gunicorn_command(config.port)}
-    if os.environ.get("YUME_ONE_DYNO") == "1" and config.redis_url:
-        commands["worker"] = [sys.executable, "-m", "yume", "worker"]
-        commands["scheduler"] = [sys.executable, "-m", "yume", "scheduler"]
-    return supervise(commands, restart={"worker", "scheduler"})
+    """Procfile `web:`. With YUME_ONE_DYNO=1 (and REDIS_URL) the worker runs beside gunicorn
+    in the same dyno, forked from a supervisor that shares its imports and is the scheduler."""
+    if os.environ.get("YUME_ONE_DYNO") != "1" or not config.redis_url:
+        run_gunicorn(config.port)
+        return 0
+    preload_shared()
+    scheduler = build_scheduler(config)
+    # the database is the worker's to read: reminders Redis lost are rebuilt there
+    get_queue(config.redis_url).enqueue("jobs.reminders.reconcile_reminders")
+    scheduler.start()
+    # one web worker of 4 threads acknowledges ~1,000 webhooks a second (bench/webhook.py),
+    # far beyond a salon's traffic; a second would cost memory the dyno needs more
+    workers = os.environ.get("YUME_WEB_WORKERS", "1")
+    try:
+        return supervise(
+            {
+                "web": lambda: run_gunicorn(config.port, workers),
+                "worker": lambda: run_worker(config),
+            },
+            restart={"worker"},
+            tick=scheduler.tick,
+        )
+    finally:
+        scheduler.stop()

@@ -5,15 +5,27 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
+import pytest
+import requests
+
+from tests import webhooks
 from tests.brains import EchoBrain
+from tests.conftest import DATABASE_URL, REDIS_URL
 from yume.app import create_app
 from yume.chat import Simulator
+from yume.whatsapp.signature import sign
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_it_keeps_claude_and_the_brains_out_of_the_web_process():
@@ -50,9 +62,9 @@ def test_it_has_no_dashboard_in_embedded_mode(config):
 def test_it_stops_every_process_of_the_one_dyno_on_sigterm():
     script = textwrap.dedent(
         """
-        import sys
+        import sys, time
         from jobs.worker import supervise
-        sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+        sleeper = lambda: time.sleep(60)
         sys.exit(supervise({"web": sleeper, "worker": sleeper, "scheduler": sleeper},
                            restart={"worker", "scheduler"}))
         """
@@ -77,3 +89,80 @@ def test_it_chats_from_the_terminal_through_the_pipeline(pipeline_config, cast, 
     assert "[1] Corte" in lines[1] and "[2] Barba" in lines[1]
     tapped = EchoBrain.turns[-1].new_messages[0]
     assert (tapped.kind, tapped.payload["reply_id"]) == ("button_reply", "b")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs YUME_TEST_REDIS_URL: the one dyno runs RQ")
+def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
+    cast, jobs, fake_graph, tmp_path
+):
+    """`python -m yume web` with YUME_ONE_DYNO=1: gunicorn and the worker forked from the
+    supervisor, which is the scheduler: a quiet window (a delayed RQ job) only ends because
+    the supervisor's scheduler moves it. SIGTERM stops every process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "META_APP_SECRET": webhooks.APP_SECRET,
+        "META_GRAPH_URL": fake_graph.url,
+        "YUME_BRAIN": "tests.brains.EchoBrain",
+        "YUME_QUIET_SECONDS": "1",
+        "YUME_ONE_DYNO": "1",
+        "PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+    }
+    log_path = tmp_path / "dyno.log"
+    with log_path.open("w") as log:
+        dyno = subprocess.Popen(
+            [sys.executable, "-m", "yume", "web"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(url, timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and dyno.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+        children = _children(dyno.pid)
+        assert len(children) == 2  # gunicorn's master and the RQ worker
+        body = json.dumps(webhooks.text("5215599998888", "hola")).encode()
+        signed = {"X-Hub-Signature-256": sign(webhooks.APP_SECRET, body)}
+        assert requests.post(url, data=body, headers=signed, timeout=5).status_code == 200
+        deadline = time.monotonic() + 30
+        while not fake_graph.sent_messages():
+            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        sent = fake_graph.sent_messages()
+        assert [m["text"]["body"] for m in sent] == ["[customer] Recibí: hola"]
+        dyno.send_signal(signal.SIGTERM)
+        assert dyno.wait(timeout=40) == 0
+        for pid in children:
+            assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
+    finally:
+        if dyno.poll() is None:
+            dyno.kill()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
