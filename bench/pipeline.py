@@ -3,19 +3,22 @@ once and a transport that answers at once in-process.
 
     python bench/pipeline.py [--messages 300] [--database-url sqlite:///…|postgresql://…]
 
-N inbound text messages are stored in N conversations through yume.inbox.Inbox (as the
-webhook does), then `jobs.inbound.run_turn(conversation_id, config, now)` is timed for each
-with YUME_BRAIN=bench.instant_brain.InstantBrain and quiet_seconds=0. Every statement that
+N inbound text messages from N customers go through the webhook journal
+(yume.webhook_journal.WebhookJournal.record, as the webhook does), each is ingested by its own
+run of the ingest job (`jobs.ingest.ingest_webhooks`, timed: storing the message, creating the
+customer and conversation, enqueueing the turn), then `jobs.inbound.run_turn(conversation_id,
+config, now)` is timed for each with YUME_BRAIN=bench.instant_brain.InstantBrain and
+quiet_seconds=0. Every statement that
 reaches the database is counted: peewee's query hooks see the queries, and BEGIN/COMMIT/
 ROLLBACK are counted apart. A first pass on other conversations warms up and records which
 function in yume/ or jobs/ issued each query. Goals (issue 3, item 11): at most 20 ms and at
-most 15 queries per message. SQLite (a temporary file) by default.
+most 15 queries per message for the turn; the ingest job (work the webhook request did before
+the journal) is reported beside it, and the sum. SQLite (a temporary file) by default.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -143,19 +146,41 @@ def install_counters(db: Any) -> Tally:
     return tally
 
 
-def store_inbound(count: int, offset: int) -> list[int]:
-    """`count` text messages from `count` new customers, stored as the webhook stores them."""
-    from yume.inbox import Inbox
-    from yume.whatsapp.payloads import parse_webhook
+@dataclass
+class Ingested:
+    conversation_ids: list[int] = field(default_factory=list)
+    millis: list[float] = field(default_factory=list)  # one ingest run per delivery
+    queries: list[int] = field(default_factory=list)
 
-    ids: list[int] = []
+
+def store_inbound(
+    url: str, count: int, offset: int, queue: Any, tally: Tally | None = None
+) -> Ingested:
+    """`count` text messages from `count` new customers: each journalled as the webhook does,
+    then ingested by its own run of the ingest job (timed when `tally` is given)."""
+    from jobs.ingest import ingest_webhooks
+    from yume.inbox import PROCESS_CONVERSATION
+    from yume.webhook_journal import WebhookJournal
+
+    journal = WebhookJournal(url, after_commit=lambda: None)
+    done = Ingested()
     for i in range(offset, offset + count):
         raw = text_body(customer_wa_id(i), f"wamid.BENCHIN{i:07d}", "hola, ¿tienen lugar mañana?")
-        work = Inbox().store(parse_webhook(json.loads(raw)))
-        ids.extend(item.argument for item in work)
-    if len(ids) != count:
-        raise RuntimeError(f"stored {len(ids)} conversations to process, expected {count}")
-    return ids
+        journal.record(raw)
+        if tally is not None:
+            tally.reset()
+        started = time.perf_counter()
+        ingest_webhooks()
+        if tally is not None:
+            done.millis.append((time.perf_counter() - started) * 1000)
+            done.queries.append(tally.queries)
+        done.conversation_ids.extend(
+            args[0] for job, args, _delay in queue.jobs if job == PROCESS_CONVERSATION
+        )
+        queue.jobs.clear()
+    if len(done.conversation_ids) != count:
+        raise RuntimeError(f"ingested {len(done.conversation_ids)} conversations, not {count}")
+    return done
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -196,10 +221,12 @@ def run(url: str, messages: int) -> int:
     config = Config(database_url=url, meta_app_secret=APP_SECRET, quiet_seconds=0)
     use_config(config)
 
-    warm_ids = store_inbound(ATTRIBUTION_TURNS, offset=0)
-    timed_ids = store_inbound(messages, offset=ATTRIBUTION_TURNS)
-    job_ids = store_inbound(JOB_TURNS, offset=ATTRIBUTION_TURNS + messages)
     tally = install_counters(db)
+    warm_ids = store_inbound(url, ATTRIBUTION_TURNS, 0, queue).conversation_ids
+    ingested = store_inbound(url, messages, ATTRIBUTION_TURNS, queue, tally)
+    timed_ids = ingested.conversation_ids
+    job_ids = store_inbound(url, JOB_TURNS, ATTRIBUTION_TURNS + messages, queue).conversation_ids
+    database.connect(reuse_if_open=True)
 
     outcomes: Counter[str] = Counter()
     tally.trace = True
@@ -244,6 +271,7 @@ def run(url: str, messages: int) -> int:
         sql_millis=sql_millis,
         job_millis=job_millis,
         job_queries=job_queries,
+        ingested=ingested,
         places=tally.places,
         outcomes=outcomes,
         replies=replies,
@@ -263,6 +291,7 @@ def report(
     sql_millis: list[float],
     job_millis: list[float],
     job_queries: list[int],
+    ingested: Ingested,
     places: dict[tuple[str, str], list[float]],
     outcomes: Counter[str],
     replies: int,
@@ -282,10 +311,14 @@ def report(
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     print()
     print(f"{'':48}{'mean':>8}{'p50':>8}{'p99':>8}{'max':>8}")
+    both = [a + b for a, b in zip(ingested.millis, millis, strict=True)]
+    both_queries = [a + b for a, b in zip(ingested.queries, queries, strict=True)]
     rows = [
+        ("ingest job, one delivery per run, ms", ingested.millis),
         ("run_turn, ms", millis),
         ("  of which in the database (incl. COMMIT), ms", sql_millis),
         ("process_conversation (whole RQ job), ms", job_millis),
+        ("ingest + run_turn, ms", both),
     ]
     for name, values in rows:
         print(
@@ -293,9 +326,11 @@ def report(
             f"{percentile(values, 0.99):8.2f}{max(values):8.2f}"
         )
     counts = [
+        ("ingest job, SQL queries", ingested.queries),
         ("run_turn, SQL queries", queries),
         ("run_turn, BEGIN/COMMIT besides", transactions),
         ("process_conversation, SQL queries", job_queries),
+        ("ingest + run_turn, SQL queries", both_queries),
     ]
     for name, values in counts:
         print(

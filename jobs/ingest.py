@@ -40,8 +40,8 @@ def ingest_webhooks() -> dict[str, int]:
     queue.started(JOB)  # deliveries committed from now on ask for a new run
     ingested, failed = 0, []
     with database.connection_context():
-        after = 0
-        while ids := _waiting_ids(after):
+        after, ids = 0, [0] * BATCH
+        while len(ids) == BATCH and (ids := _waiting_ids(after)):
             for row_id in ids:
                 outcome = _ingest_one(row_id, queue, config)
                 if outcome is False:
