@@ -187,3 +187,19 @@ def test_it_says_when_the_file_is_missing(run):
     result = run("import", "no-such-file.yaml")
     assert result.exit_code != 0
     assert "no se pudo leer" in result.output
+
+
+def test_ops_see_and_retry_the_deliveries_that_gave_up(run):
+    from yume.queue import get_queue
+    from yume.webhook_journal import MAX_ATTEMPTS, InboundWebhook
+
+    InboundWebhook.create(body=b"{}", attempts=MAX_ATTEMPTS, last_error="RuntimeError('bug')")
+    InboundWebhook.create(body=b"{}")
+    shown = run("journal")
+    assert shown.exit_code == 0, shown.output
+    assert "por procesar: 1" in shown.output and "intentos: 1" in shown.output
+    assert "RuntimeError('bug')" in shown.output
+    retried = run("journal", "--retry")
+    assert "1 entregas vuelven a la cola." in retried.output
+    assert InboundWebhook.select().where(InboundWebhook.attempts == 0).count() == 2
+    assert [job for job, _args, _delay in get_queue(None).jobs] == ["jobs.ingest.ingest_webhooks"]

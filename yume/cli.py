@@ -208,10 +208,13 @@ def import_command(file: Path) -> None:
 
 
 def _register_extras() -> None:
-    """Commands that live beside their feature: template sync (reminders) and Claude usage."""
+    """Commands that live beside their feature: template sync (reminders), Claude usage and
+    the webhook journal."""
+    from yume.commands.journal import journal
     from yume.commands.templates import templates
     from yume.commands.usage import usage
 
+    main.add_command(journal)
     main.add_command(templates)
     main.add_command(usage)
 
