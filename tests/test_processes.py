@@ -44,6 +44,26 @@ def test_it_keeps_claude_and_the_brains_out_of_the_web_process():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_one_dyno_supervisor_shares_no_brain_with_the_web():
+    """What the supervisor imports before forking gunicorn is what the web will hold."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from jobs.worker import preload_shared
+        preload_shared()
+        loaded = [m for m in sys.modules
+                  if m.split(".")[0] == "anthropic" or m.startswith("yume.brains")]
+        print(loaded)
+        sys.exit(1 if loaded else 0)
+        """
+    )
+    env = {"DATABASE_URL": "sqlite:///:memory:", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_it_guards_the_queue_dashboard(config):
     app = create_app(dataclasses.replace(config, redis_url="redis://127.0.0.1:6379/15"))
     client = app.test_client()
