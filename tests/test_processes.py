@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ import requests
 from tests import webhooks
 from tests.brains import EchoBrain
 from tests.conftest import DATABASE_URL, REDIS_URL
+from tests.servers import free_port, wait_until_serving
 from yume.app import create_app
 from yume.chat import Simulator
 from yume.whatsapp.signature import sign
@@ -118,9 +118,7 @@ def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
     """`python -m yume web` with YUME_ONE_DYNO=1: gunicorn and the worker forked from the
     supervisor, which is the scheduler: a quiet window (a delayed RQ job) only ends because
     the supervisor's scheduler moves it. SIGTERM stops every process."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": DATABASE_URL,
@@ -140,14 +138,7 @@ def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
         )
     try:
         url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url, timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and dyno.poll() is None, log_path.read_text()
-                time.sleep(0.2)
+        wait_until_serving(url, dyno, log_path)
         children = _children(dyno.pid)
         assert len(children) == 2  # gunicorn's master and the RQ worker
         body = json.dumps(webhooks.text("5215599998888", "hola")).encode()

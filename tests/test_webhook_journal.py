@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -21,6 +20,7 @@ from jobs.ingest import IngestFailed, ingest_webhooks
 from jobs.maintenance import reconcile
 from tests import webhooks
 from tests.conftest import DATABASE_URL, REDIS_URL
+from tests.servers import free_port, wait_until_serving
 from yume.group_commit import GroupCommit
 from yume.models import Message, utcnow
 from yume.web.webhooks import JOURNAL
@@ -180,9 +180,7 @@ def test_the_webhook_says_503_when_the_database_cannot_take_the_delivery(wa, cas
 def test_gunicorn_workers_journal_concurrent_deliveries(cast, jobs, tmp_path):
     """The real server, forked after --preload, 8 threads posting at once: every delivery
     answered 200, committed, and ingested once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": DATABASE_URL,
@@ -196,20 +194,14 @@ def test_gunicorn_workers_journal_concurrent_deliveries(cast, jobs, tmp_path):
         env["REDIS_URL"] = REDIS_URL
     from jobs.worker import gunicorn_command
 
-    log = (tmp_path / "gunicorn.log").open("w")
+    log_path = tmp_path / "gunicorn.log"
+    log = log_path.open("w")
     server = subprocess.Popen(
         gunicorn_command(port, host="127.0.0.1"), cwd=ROOT, env=env, stdout=log, stderr=log
     )
     try:
         url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url, timeout=1)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None, "no server"
-                time.sleep(0.2)
+        wait_until_serving(url, server, log_path)
         statuses: list[int] = []
 
         def post_many(thread: int) -> None:
@@ -233,7 +225,7 @@ def test_gunicorn_workers_journal_concurrent_deliveries(cast, jobs, tmp_path):
         server.terminate()
         server.wait(timeout=30)
         log.close()
-    assert statuses == [200] * 80, (tmp_path / "gunicorn.log").read_text()[-2000:]
+    assert statuses == [200] * 80, log_path.read_text()[-2000:]
     jobs.ingest()  # whatever the server's own in-process queue has not ingested yet
     assert Message.select().where(Message.direction == "in").count() == 80
     assert InboundWebhook.select().count() == 0
