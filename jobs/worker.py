@@ -154,13 +154,18 @@ def supervise(
     gc.freeze()  # what was imported stays out of the children's collections: pages stay shared
     pids = {name: _spawn(name, target) for name, target in children.items()}
     stopping = False
+    told: set[int] = set()  # a second SIGTERM would make RQ's worker stop cold
+
+    def tell_to_stop() -> None:
+        for pid in set(pids.values()) - told:
+            told.add(pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
-        for pid in pids.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+        tell_to_stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -181,9 +186,11 @@ def supervise(
                 stop(signal.SIGTERM, None)
                 break
             log.warning("one-dyno.%s-exited code=%s; restarting", name, code)
-            time.sleep(2)
-            pids[name] = _spawn(name, children[name])
+            time.sleep(2)  # a child that cannot start does not spin
+            if not stopping:
+                pids[name] = _spawn(name, children[name])
         time.sleep(0.2)
+    tell_to_stop()  # whatever was started after the signal
     deadline = time.monotonic() + STOP_SECONDS
     waiting = set(pids.values())
     while waiting and time.monotonic() < deadline:

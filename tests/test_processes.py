@@ -97,6 +97,36 @@ def test_it_stops_every_process_of_the_one_dyno_on_sigterm():
     assert time.monotonic() - started < 10
 
 
+def test_the_one_dyno_supervisor_restarts_a_worker_that_died(tmp_path):
+    starts = tmp_path / "starts"
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from jobs.worker import supervise
+        starts = Path({str(starts)!r})
+
+        def worker():
+            first = not starts.exists()
+            with starts.open("a") as log:
+                log.write("start ")
+            if first:
+                sys.exit(3)  # dies once
+            time.sleep(60)
+
+        sys.exit(supervise({{"web": lambda: time.sleep(60), "worker": worker}},
+                           restart={{"worker"}}))
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    deadline = time.monotonic() + 15
+    while not (starts.exists() and starts.read_text().count("start") >= 2):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+
+
 def test_it_chats_from_the_terminal_through_the_pipeline(pipeline_config, cast, jobs):
     lines: list[str] = []
     simulator = Simulator(
