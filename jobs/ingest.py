@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime
 
 from jobs.runtime import current
@@ -27,22 +28,29 @@ log = logging.getLogger(__name__)
 
 JOB = INGEST_JOB
 BATCH = 200
+BUDGET_SECONDS = 60  # RQ's job timeout is 120 s
 
 
 class IngestFailed(Exception):
     """Some deliveries could not be ingested; they stay in the journal with their error."""
 
 
-def ingest_webhooks() -> dict[str, int]:
-    """The RQ job: ingest every journalled delivery, oldest first."""
+def ingest_webhooks(budget_seconds: float = BUDGET_SECONDS) -> dict[str, int]:
+    """The RQ job: ingest the journalled deliveries, oldest first. A backlog (after an outage)
+    is taken in runs of about `budget_seconds`, each asking for the next, well inside RQ's job
+    timeout."""
     config = current()
     queue = get_queue(config.redis_url)
     queue.started(JOB)  # deliveries committed from now on ask for a new run
     ingested, failed = 0, []
+    deadline = time.monotonic() + budget_seconds
     with database.connection_context():
         after, ids = 0, [0] * BATCH
         while len(ids) == BATCH and (ids := _waiting_ids(after)):
             for row_id in ids:
+                if time.monotonic() > deadline:
+                    queue.enqueue_unless_pending(JOB)  # the rest in a fresh run
+                    return {"ingested": ingested, "left_for_next_run": 1}
                 outcome = _ingest_one(row_id, queue, config)
                 if outcome is False:
                     failed.append(row_id)

@@ -229,3 +229,15 @@ def test_gunicorn_workers_journal_concurrent_deliveries(cast, jobs, tmp_path):
     jobs.ingest()  # whatever the server's own in-process queue has not ingested yet
     assert Message.select().where(Message.direction == "in").count() == 80
     assert InboundWebhook.select().count() == 0
+
+
+def test_a_backlog_is_ingested_in_runs_that_each_ask_for_the_next(wa, cast, jobs):
+    for n in range(3):
+        webhooks.post(wa, webhooks.text(f"52155123422{n:02d}", f"otra {n}"))
+    jobs.queue.jobs.clear() if not jobs.redis_url else jobs.queue.connection.flushdb()
+    outcome = ingest_webhooks(budget_seconds=0)  # out of time before the first delivery
+    assert outcome == {"ingested": 0, "left_for_next_run": 1}
+    assert jobs.pending() == 1  # the next run, asked for
+    jobs.run()
+    assert Message.select().where(Message.direction == "in").count() == 3
+    assert InboundWebhook.select().count() == 0
