@@ -229,7 +229,7 @@ def run_web(config: Config) -> int:
     # the database is the worker's to read: reminders Redis lost are rebuilt there
     get_queue(config.redis_url).enqueue("jobs.reminders.reconcile_reminders")
     scheduler.start()
-    # one web worker of 4 threads acknowledges ~1,000 webhooks a second (bench/webhook.py),
+    # one web worker of 4 threads acknowledges ~1,300 webhooks a second (bench/webhook.py),
     # far beyond a salon's traffic; a second would cost memory the dyno needs more
     workers = os.environ.get("YUME_WEB_WORKERS", "1")
     try:
