@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from jobs.outbound import JOB as DELIVER
 from jobs.runtime import current
 from yume import reminders
 from yume.appointment_notices import held_back, queue_notices
@@ -22,7 +23,6 @@ from yume.reminders_models import AppointmentEvent
 log = logging.getLogger(__name__)
 
 JOB = "jobs.appointments.process_event"
-DELIVER = "jobs.outbound.deliver_conversation"
 
 
 def process_event(event_id: int) -> str:

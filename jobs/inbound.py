@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from jobs.outbound import JOB as DELIVER
 from jobs.runtime import current
 from yume import conversations, delivery, reminder_replies
 from yume.brain import BrainUnavailable, Reply, Text, Turn, load_brain
 from yume.config import Config
 from yume.db import database
+from yume.inbox import PROCESS_CONVERSATION
 from yume.models import Conversation, Message, utcnow
 from yume.notifications import notify_owner
 from yume.queue import get_queue
@@ -22,8 +24,7 @@ from yume.whatsapp.client import WhatsAppClient
 
 log = logging.getLogger(__name__)
 
-JOB = "jobs.inbound.process_conversation"
-DELIVER = "jobs.outbound.deliver_conversation"
+JOB = PROCESS_CONVERSATION
 APOLOGY = (
     "Perdón, tuve un problema para responderte. Ya le avisé al equipo y en un momento "
     "te escriben 🙏"

@@ -45,8 +45,9 @@ def ingest_webhooks(budget_seconds: float = BUDGET_SECONDS) -> dict[str, int]:
     ingested, failed = 0, []
     deadline = time.monotonic() + budget_seconds
     with database.connection_context():
-        after, ids = 0, [0] * BATCH
-        while len(ids) == BATCH and (ids := _waiting_ids(after)):
+        after = 0
+        while True:
+            ids = _waiting_ids(after)
             for row_id in ids:
                 if time.monotonic() > deadline:
                     queue.enqueue_unless_pending(JOB)  # the rest in a fresh run
@@ -56,6 +57,8 @@ def ingest_webhooks(budget_seconds: float = BUDGET_SECONDS) -> dict[str, int]:
                     failed.append(row_id)
                 elif outcome:
                     ingested += 1
+            if len(ids) < BATCH:  # a short page is the last one
+                break
             after = ids[-1]
     if failed:
         raise IngestFailed(f"deliveries {failed} could not be ingested (inbound_webhook rows)")

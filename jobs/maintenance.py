@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from jobs.outbound import JOB as DELIVER_JOB
 from jobs.runtime import current
 from yume import conversations
 from yume.db import database
+from yume.inbox import PROCESS_CONVERSATION
 from yume.models import Conversation, Message, utcnow
 from yume.queue import get_queue
 from yume.webhook_journal import INGEST_JOB, MAX_ATTEMPTS, InboundWebhook
@@ -26,10 +28,10 @@ def reconcile() -> dict[str, int]:
         cutoff = utcnow() - timedelta(seconds=config.quiet_seconds) - GRACE
         waiting = conversations.conversations_waiting(cutoff)
         for conversation_id in waiting:
-            queue.enqueue("jobs.inbound.process_conversation", conversation_id)
+            queue.enqueue(PROCESS_CONVERSATION, conversation_id)
         stuck = _conversations_with_queued_sends(cutoff)
         for conversation_id in stuck:
-            queue.enqueue("jobs.outbound.deliver_conversation", conversation_id)
+            queue.enqueue(DELIVER_JOB, conversation_id)
         journalled = _journal_waiting(utcnow() - GRACE)
         if journalled:
             queue.enqueue_unless_pending(INGEST_JOB)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from rq_scheduler import Scheduler
 
 from jobs.worker import RECONCILE_EVERY
-from yume.queue import QUEUE_NAME
+from yume.queue import JOB_TIMEOUT, QUEUE_NAME
 
 
 class Periodic(NamedTuple):
@@ -44,7 +44,7 @@ def ensure_periodic(scheduler: Scheduler) -> list[str]:
             repeat=None,
             id=job.job_id,
             queue_name=QUEUE_NAME,
-            timeout=120,
+            timeout=JOB_TIMEOUT,
         )
         added.append(job.job_id)
     return added

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from jobs.appointments import JOB as PROCESS_EVENT
 from jobs.appointments import hand_over, unprocessed_events
+from jobs.outbound import JOB as DELIVER
 from jobs.runtime import current
 from yume import agenda, delivery, reminders
 from yume.appointment_notices import held_back
@@ -22,7 +23,6 @@ from yume.queue import default_queue
 log = logging.getLogger(__name__)
 
 SEND = reminders.SEND_JOB
-DELIVER = "jobs.outbound.deliver_conversation"
 # Leave fresh work to the jobs already on their way before calling it lost.
 EVENT_GRACE = timedelta(seconds=30)
 LATE_GRACE = timedelta(seconds=60)

@@ -41,7 +41,3 @@ def create_app(config: Config | None = None) -> Flask:
     mount_dashboard(app, config)
     register_api(app)
     return app
-
-
-def yume_config(app: Flask) -> Config:
-    return app.config["YUME"]

@@ -18,7 +18,13 @@ from yume.brain import Action, action_text, to_payload
 from yume.config import Config
 from yume.models import Conversation, Message, Organization, utcnow
 from yume.templates import PENDING_REPLY, Template
-from yume.whatsapp.client import GraphTransport, Transport, WhatsAppClient, WhatsAppError
+from yume.whatsapp.client import (
+    WINDOW_CLOSED,
+    GraphTransport,
+    Transport,
+    WhatsAppClient,
+    WhatsAppError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,7 @@ def client_for(org: Organization, config: Config) -> WhatsAppClient:
     if _transport_factory is not None:
         transport = _transport_factory(config)
     else:
-        transport = GraphTransport(base_url=config.meta_graph_url, version=config.meta_api_version)
+        transport = GraphTransport.from_config(config)
     return WhatsAppClient(
         transport, org.whatsapp_phone_number_id or "", org.whatsapp_access_token or ""
     )
@@ -197,7 +203,7 @@ def _handle_error(
 
 def fall_back(conversation: Conversation, message: Message, now: datetime, why: str) -> None:
     """Outside the 24-hour window only a template may go: send the pending-reply one."""
-    _record(message, status="failed", error_code=131047, error_title=why[:500])
+    _record(message, status="failed", error_code=WINDOW_CLOSED, error_title=why[:500])
     if (message.payload or {}).get("type") == "template":
         return
     already = Message.select().where(

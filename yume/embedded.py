@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
 from yume.config import Config
 from yume.queue import get_queue
-
-log = logging.getLogger(__name__)
 
 PERIODIC_JOBS = (
     "jobs.maintenance.reconcile",

@@ -17,6 +17,7 @@ from yume import conversations
 from yume.db import database, is_postgres
 from yume.models import Conversation, Customer, Message, Organization, utcnow
 from yume.phones import InvalidPhone, normalize_phone
+from yume.whatsapp.client import WINDOW_CLOSED
 from yume.whatsapp.payloads import (
     ContactSync,
     Echo,
@@ -86,7 +87,14 @@ class Inbox:
                 handlers[type(event)](event)
         return list(dict.fromkeys(self.work))
 
-    def _conversation(self, org: Organization, wa_id: str, **extra: Any) -> Conversation | None:
+    def _conversation(
+        self, phone_number_id: str | None, wa_id: str, **extra: Any
+    ) -> Conversation | None:
+        """The conversation with `wa_id` at the business that owns `phone_number_id`; None
+        when the number is not ours or the sender cannot be read."""
+        org = self.org(phone_number_id)
+        if org is None:
+            return None
         try:
             key = conversations.conversation_key(wa_id, extra.get("user_id"))
         except InvalidPhone:
@@ -95,11 +103,11 @@ class Inbox:
         return conversations.open_conversation(org, key, wa_id=wa_id or None, **extra)
 
     def inbound(self, event: Inbound) -> None:
-        org = self.org(event.phone_number_id)
-        if org is None:
-            return
         conversation = self._conversation(
-            org, event.wa_id, profile_name=event.profile_name, user_id=event.user_id
+            event.phone_number_id,
+            event.wa_id,
+            profile_name=event.profile_name,
+            user_id=event.user_id,
         )
         if conversation is None:
             return
@@ -128,10 +136,7 @@ class Inbox:
                 self.work.append(Work(PROCESS_CONVERSATION, conversation.id))
 
     def echo(self, event: Echo) -> None:
-        org = self.org(event.phone_number_id)
-        if org is None:
-            return
-        conversation = self._conversation(org, event.to)
+        conversation = self._conversation(event.phone_number_id, event.to)
         if conversation is None:
             return
         inserted = _insert_message(
@@ -158,7 +163,7 @@ class Inbox:
                 return
             message.status, message.error_code = "failed", event.error_code
             message.error_title = " — ".join(filter(None, [event.error_title, event.error_details]))
-            if event.error_code == 131047 and message.direction == "out":
+            if event.error_code == WINDOW_CLOSED and message.direction == "out":
                 self.work.append(Work(WINDOW_FALLBACK, message.id))
             log.warning("whatsapp.send-failed message=%s code=%s", message.id, event.error_code)
         elif STATUS_RANK.get(event.status, -1) > STATUS_RANK.get(message.status, -1):
@@ -170,10 +175,7 @@ class Inbox:
 
     def history(self, event: HistoryMessage) -> None:
         """Back-filled chats: stored for context, never answered, never open a window."""
-        org = self.org(event.phone_number_id)
-        if org is None:
-            return
-        conversation = self._conversation(org, event.thread_id)
+        conversation = self._conversation(event.phone_number_id, event.thread_id)
         if conversation is None:
             return
         _insert_message(
@@ -219,7 +221,6 @@ class Inbox:
 
 def _insert_message(**fields: Any) -> bool:
     """Insert unless this WhatsApp message id is already stored; True if it was new."""
-    fields.setdefault("created_at", utcnow())
     row_id = Message.insert(**fields).on_conflict_ignore().execute()
     if not row_id:
         return False

@@ -27,7 +27,7 @@ PENDING_SECONDS = 30  # how long "a job is waiting" is believed without the job 
 
 
 class JobQueue(Protocol):
-    def enqueue(self, job: str, *args: Any, delay: float = 0, job_id: str | None = None) -> None:
+    def enqueue(self, job: str, *args: Any, delay: float = 0) -> None:
         """Run `job(*args)` soon (after `delay` seconds); never raises on a queue outage."""
 
     def enqueue_unless_pending(self, job: str) -> None:
@@ -52,7 +52,7 @@ class RedisQueue:
         self.connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(QUEUE_NAME, connection=self.connection)
 
-    def enqueue(self, job: str, *args: Any, delay: float = 0, job_id: str | None = None) -> None:
+    def enqueue(self, job: str, *args: Any, delay: float = 0) -> None:
         from rq import Retry
 
         options: dict[str, Any] = {
@@ -62,8 +62,6 @@ class RedisQueue:
             "result_ttl": 600,
             "description": f"{job}{args}",
         }
-        if job_id:
-            options["job_id"] = job_id
         try:
             if delay > 0:
                 self.queue.enqueue_in(timedelta(seconds=delay), job, *args, **options)
@@ -92,45 +90,42 @@ class RedisQueue:
 
 
 class _PendingMarks:
-    """In-memory "a run is waiting" marks for the queues without Redis."""
+    """`enqueue_unless_pending` and `started` with in-memory marks, for the queues without
+    Redis; the class mixing it in provides `enqueue`."""
 
     def __init__(self) -> None:
         self._pending: set[str] = set()
         self._marks_lock = threading.Lock()
 
-    def mark(self, job: str) -> bool:
+    def enqueue(self, job: str, *args: Any, delay: float = 0) -> None:
+        raise NotImplementedError
+
+    def enqueue_unless_pending(self, job: str) -> None:
         with self._marks_lock:
             if job in self._pending:
-                return False
+                return
             self._pending.add(job)
-            return True
+        self.enqueue(job)
 
     def started(self, job: str) -> None:
         with self._marks_lock:
             self._pending.discard(job)
 
 
-class InProcessQueue:
+class InProcessQueue(_PendingMarks):
     """Embedded mode: the same jobs on a small thread pool inside this process."""
 
     def __init__(self, workers: int = 2) -> None:
+        super().__init__()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yume-job")
-        self._marks = _PendingMarks()
 
-    def enqueue(self, job: str, *args: Any, delay: float = 0, job_id: str | None = None) -> None:
+    def enqueue(self, job: str, *args: Any, delay: float = 0) -> None:
         if delay > 0:
             timer = threading.Timer(delay, self._submit, args=(job, args))
             timer.daemon = True
             timer.start()
         else:
             self._submit(job, args)
-
-    def enqueue_unless_pending(self, job: str) -> None:
-        if self._marks.mark(job):
-            self.enqueue(job)
-
-    def started(self, job: str) -> None:
-        self._marks.started(job)
 
     def _submit(self, job: str, args: tuple[Any, ...], attempt: int = 0) -> None:
         self.executor.submit(self._run, job, args, attempt)
@@ -149,22 +144,15 @@ class InProcessQueue:
                 timer.start()
 
 
-class RecordingQueue:
+class RecordingQueue(_PendingMarks):
     """Keeps jobs until `run_all()`; for tests and the terminal simulator."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.jobs: list[tuple[str, tuple[Any, ...], float]] = []
-        self._marks = _PendingMarks()
 
-    def enqueue(self, job: str, *args: Any, delay: float = 0, job_id: str | None = None) -> None:
+    def enqueue(self, job: str, *args: Any, delay: float = 0) -> None:
         self.jobs.append((job, args, delay))
-
-    def enqueue_unless_pending(self, job: str) -> None:
-        if self._marks.mark(job):
-            self.enqueue(job)
-
-    def started(self, job: str) -> None:
-        self._marks.started(job)
 
     def run_all(self) -> int:
         done = 0

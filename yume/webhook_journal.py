@@ -10,7 +10,6 @@ a row that fails to ingest stays here with its error for ops, and is retried.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -20,8 +19,6 @@ from peewee import BlobField, Database, IntegerField, TextField
 from yume.db import build_database
 from yume.group_commit import GroupCommit
 from yume.models import BaseModel, UTCDateTimeField, utcnow
-
-log = logging.getLogger(__name__)
 
 INGEST_JOB = "jobs.ingest.ingest_webhooks"
 MAX_ATTEMPTS = 5  # a row that failed this often waits for ops (its error is kept)
@@ -52,7 +49,6 @@ class WebhookJournal:
     def __init__(self, database_url: str, after_commit: Callable[[], None]) -> None:
         self._database_url = database_url
         self._after_commit = after_commit
-        self._pid = -1
         self._start()
 
     def _start(self) -> None:
@@ -84,12 +80,8 @@ class WebhookJournal:
             self._db.close()  # a broken connection is replaced on the next batch
             raise
 
-    def record(self, body: bytes, received_at: datetime | None = None) -> None:
+    def record(self, body: bytes) -> None:
         """Return once `body` is committed; raise if the database refused it."""
         if os.getpid() != self._pid:  # forked (gunicorn --preload): nothing of the parent's
             self._start()
-        self._group.submit((body, received_at or utcnow()))
-
-    @property
-    def batches(self) -> int:
-        return self._group.batches
+        self._group.submit((body, utcnow()))

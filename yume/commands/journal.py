@@ -24,14 +24,14 @@ def journal(retry: bool) -> None:
     connect(config)
     waiting = InboundWebhook.select().where(InboundWebhook.attempts < MAX_ATTEMPTS).count()
     stuck = InboundWebhook.select().where(InboundWebhook.attempts >= MAX_ATTEMPTS)
+    stuck_count = stuck.count()
     click.echo(
-        f"Entregas por procesar: {waiting} · detenidas tras {MAX_ATTEMPTS} intentos: "
-        f"{stuck.count()}"
+        f"Entregas por procesar: {waiting} · detenidas tras {MAX_ATTEMPTS} intentos: {stuck_count}"
     )
     for row in stuck.order_by(InboundWebhook.id).limit(SHOWN):
         received = row.received_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         click.echo(f"  #{row.id}  {received}  {(row.last_error or '')[:160]}")
-    if retry and stuck.count():
+    if retry and stuck_count:
         again = (
             InboundWebhook.update(attempts=0)
             .where(InboundWebhook.attempts >= MAX_ATTEMPTS)

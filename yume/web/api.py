@@ -40,12 +40,12 @@ from yume.models import (
 )
 from yume.phones import InvalidPhone, normalize_phone
 from yume.timeutil import local_midnight_utc, parse_instant, zone
+from yume.web.errors import error_response
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 BODY_METHODS = ("POST", "PUT", "PATCH")
-MAX_MESSAGE = 2000
 
 API_DESCRIPTION = """\
 Set up a business (organization, staff, services, time off), read availability, and
@@ -134,13 +134,6 @@ def _reflow_descriptions(paths: dict[str, Any]) -> None:
 
 
 # -- answers --------------------------------------------------------------------------------
-
-
-def error_response(status: int, code: str, message: str) -> Response:
-    readable = message.encode("utf-8", "replace").decode("utf-8")[:MAX_MESSAGE]
-    response = jsonify({"error": {"code": code, "message": readable}})
-    response.status_code = status
-    return response
 
 
 def shaped(model: BaseModel, status: int = 200) -> Response:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, request
 from flask.typing import ResponseReturnValue
 
 from yume.config import Config
 from yume.queue import get_queue
+from yume.web.errors import error_response
 from yume.webhook_journal import INGEST_JOB, WebhookJournal
 from yume.whatsapp.signature import verify_signature
 
@@ -47,7 +48,7 @@ def verify() -> ResponseReturnValue:
         and request.args.get("hub.verify_token") == token
     ):
         return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
-    return jsonify(error={"code": "forbidden", "message": "verify token mismatch"}), 403
+    return error_response(403, "forbidden", "verify token mismatch")
 
 
 @webhooks.post("/webhooks/whatsapp")
@@ -55,17 +56,17 @@ def receive() -> ResponseReturnValue:
     config = _config()
     if not config.meta_app_secret:
         log.error("webhook.missing-secret: set META_APP_SECRET to accept webhooks")
-        return jsonify(error={"code": "forbidden", "message": "webhooks are not configured"}), 403
+        return error_response(403, "forbidden", "webhooks are not configured")
     raw = request.get_data(cache=False)
     header = request.headers.get("X-Hub-Signature-256")
     if not header:
-        return jsonify(error={"code": "unauthorized", "message": "missing signature"}), 401
+        return error_response(401, "unauthorized", "missing signature")
     if not verify_signature(config.meta_app_secret, raw, header):
         log.warning("webhook.invalid-signature")
-        return jsonify(error={"code": "forbidden", "message": "invalid signature"}), 403
+        return error_response(403, "forbidden", "invalid signature")
     try:
         current_app.extensions[JOURNAL].record(raw)
     except Exception:  # the database is down: say so, and Meta will deliver again
         log.exception("webhook.store-failed")
-        return jsonify(error={"code": "unavailable", "message": "try again later"}), 503
+        return error_response(503, "unavailable", "try again later")
     return "", 200
