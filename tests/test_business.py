@@ -24,3 +24,12 @@ def test_it_refuses_a_price_that_rounds_past_the_column(cast):
 @pytest.mark.parametrize("name", ["America", "Mars/Base", "x" * 300, "../etc/passwd"])
 def test_it_refuses_time_zones_that_are_not_zones(name):
     assert not is_valid_timezone(name)
+
+
+def test_it_keeps_a_changed_business_account_on_an_organization_read_back(cast):
+    from yume.models import Organization
+
+    business.update_organization(cast.org, {"whatsapp_business_account_id": "W1"})
+    loaded = Organization.get_by_id(cast.org.id)  # holds W1, as the API's would
+    business.update_organization(loaded, {"whatsapp_business_account_id": " W2 "})
+    assert Organization.get_by_id(cast.org.id).whatsapp_business_account_id == "W2"

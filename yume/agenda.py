@@ -18,7 +18,7 @@ from yume.conversations import conversation_with
 from yume.db import write_transaction
 from yume.formatting import spanish_date, spanish_time
 from yume.models import ACTIVE_STATUSES, Appointment, Staff, WorkingHours
-from yume.reminders_models import AgendaDelivery, StaffAgenda
+from yume.reminders_models import AgendaDelivery
 from yume.templates import MORNING_AGENDA
 from yume.timeutil import local_midnight_utc, zone
 
@@ -29,14 +29,12 @@ TEMPLATE_LIST_MAX = 700  # characters of the agenda inside the template's variab
 
 def subscribers() -> list[tuple[Staff, int | None]]:
     """Active staff who opted in, with their own hour if they set one."""
-    rows = StaffAgenda.select(StaffAgenda.id, StaffAgenda.morning_agenda_hour).where(
-        StaffAgenda.morning_agenda == True  # noqa: E712 (SQL, not Python)
+    members = (
+        Staff.select()
+        .where((Staff.morning_agenda == True) & Staff.active)  # noqa: E712 (SQL, not Python)
+        .order_by(Staff.id)
     )
-    hours = {row.id: row.morning_agenda_hour for row in rows}
-    if not hours:
-        return []
-    members = Staff.select().where(Staff.id.in_(list(hours)) & Staff.active).order_by(Staff.id)
-    return [(member, hours[member.id]) for member in members]
+    return [(member, member.morning_agenda_hour) for member in members]
 
 
 def agenda_hour(member: Staff, own_hour: int | None) -> int:

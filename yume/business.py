@@ -26,7 +26,7 @@ from yume.models import (
     WorkingHours,
 )
 from yume.phones import InvalidPhone, normalize_phone
-from yume.reminders_models import morning_agenda_of, set_business_account_id, set_morning_agenda
+from yume.reminders_models import clean_business_account_id, set_morning_agenda
 from yume.timeutil import hhmm_to_minutes, is_valid_timezone
 
 ROLES = ("owner", "staff")
@@ -165,11 +165,10 @@ def create_organization(
             whatsapp_phone_number_id=whatsapp_phone_number_id or None,
             whatsapp_access_token=whatsapp_access_token,
             settings=validate_settings(settings or {}),
+            whatsapp_business_account_id=clean_business_account_id(whatsapp_business_account_id),
         )
         Location.create(organization=org, name=org.name, address=address)
         set_opening_hours(org, opening_hours)
-        if whatsapp_business_account_id:
-            set_business_account_id(org.id, whatsapp_business_account_id)
         return org
 
 
@@ -185,7 +184,9 @@ def update_organization(org: Organization, changes: dict[str, Any]) -> Organizat
         if "whatsapp_access_token" in changes:
             org.whatsapp_access_token = changes["whatsapp_access_token"]
         if "whatsapp_business_account_id" in changes:
-            set_business_account_id(org.id, changes["whatsapp_business_account_id"])
+            org.whatsapp_business_account_id = clean_business_account_id(
+                changes["whatsapp_business_account_id"]
+            )
         if changes.get("settings") is not None:
             org.settings = {**(org.settings or {}), **validate_settings(changes["settings"])}
         if "address" in changes:
@@ -357,11 +358,12 @@ def _set_morning_agenda(staff: Staff, enabled: bool, hour: int | None) -> None:
         set_morning_agenda(staff.id, enabled, hour)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
+    staff.morning_agenda, staff.morning_agenda_hour = enabled, hour
 
 
 def staff_morning_agenda(staff: Staff) -> tuple[bool, int | None]:
     """(opted in to the morning agenda, own local hour or None = the business's setting)."""
-    return morning_agenda_of(staff.id)
+    return bool(staff.morning_agenda), staff.morning_agenda_hour
 
 
 def get_staff(org: Organization, staff_id: int) -> Staff:
@@ -386,7 +388,7 @@ def update_staff(staff: Staff, changes: dict[str, Any]) -> Staff:
         if "service_ids" in changes:
             set_services(staff, changes["service_ids"])
         if "morning_agenda" in changes or "morning_agenda_hour" in changes:
-            enabled, hour = morning_agenda_of(staff.id)
+            enabled, hour = staff_morning_agenda(staff)
             _set_morning_agenda(
                 staff,
                 changes.get("morning_agenda", enabled),

@@ -6,21 +6,28 @@
 - `Reminder` is one row per appointment and offset; a send is claimed with a conditional
   UPDATE (`scheduled` → `sent`) before the message leaves, so it goes out once whatever
   Redis and the schedulers do. `due_at` in the database is what counts, never the job.
-- `StaffAgenda` and `BusinessAccount` map the columns 0004 adds to `staff` and
-  `organization` (the shared models in yume/models.py do not declare them).
+- The morning-agenda and business-account columns 0004 adds live on `Staff` and
+  `Organization` (yume/models.py); the helpers below read and write them by id.
 """
 
 from __future__ import annotations
 
 from peewee import (
-    BooleanField,
     CharField,
     DateField,
     ForeignKeyField,
     IntegerField,
 )
 
-from yume.models import Appointment, BaseModel, Message, Staff, UTCDateTimeField, utcnow
+from yume.models import (
+    Appointment,
+    BaseModel,
+    Message,
+    Organization,
+    Staff,
+    UTCDateTimeField,
+    utcnow,
+)
 
 EVENT_KINDS = ("booked", "rescheduled", "cancelled", "confirmed", "no_show")
 REMINDER_STATUSES = ("scheduled", "sent", "skipped", "cancelled")
@@ -74,34 +81,18 @@ class AgendaDelivery(BaseModel):
         indexes = ((("staff", "day"), True),)
 
 
-class StaffAgenda(BaseModel):
-    """The morning-agenda columns of `staff`: opted in (NULL = no), and an hour that
-    overrides the organization's `morning_agenda_hour`."""
-
-    morning_agenda = BooleanField(null=True)
-    morning_agenda_hour = IntegerField(null=True)
-
-    class Meta:
-        table_name = "staff"
-
-
-class BusinessAccount(BaseModel):
-    """The `whatsapp_business_account_id` column of `organization` (where templates live)."""
-
-    whatsapp_business_account_id = CharField(null=True)
-
-    class Meta:
-        table_name = "organization"
-
-
 def business_account_id(org_id: int) -> str | None:
-    row = BusinessAccount.get_or_none(BusinessAccount.id == org_id)
+    row = Organization.get_or_none(Organization.id == org_id)
     return row.whatsapp_business_account_id if row else None
 
 
+def clean_business_account_id(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
 def set_business_account_id(org_id: int, value: str | None) -> None:
-    BusinessAccount.update(whatsapp_business_account_id=(value or "").strip() or None).where(
-        BusinessAccount.id == org_id
+    Organization.update(whatsapp_business_account_id=clean_business_account_id(value)).where(
+        Organization.id == org_id
     ).execute()
 
 
@@ -109,14 +100,14 @@ def set_morning_agenda(staff_id: int, enabled: bool, hour: int | None = None) ->
     """Opt a staff member in or out of the morning agenda (hour: local, 0–23)."""
     if hour is not None and not 0 <= hour <= 23:
         raise ValueError("morning_agenda_hour debe estar entre 0 y 23")
-    StaffAgenda.update(morning_agenda=enabled, morning_agenda_hour=hour).where(
-        StaffAgenda.id == staff_id
+    Staff.update(morning_agenda=enabled, morning_agenda_hour=hour).where(
+        Staff.id == staff_id
     ).execute()
 
 
 def morning_agenda_of(staff_id: int) -> tuple[bool, int | None]:
     """(opted in, own hour or None = the organization's setting) of one staff member."""
-    row = StaffAgenda.get_or_none(StaffAgenda.id == staff_id)
-    if row is None:
+    staff = Staff.get_or_none(Staff.id == staff_id)
+    if staff is None:
         return False, None
-    return bool(row.morning_agenda), row.morning_agenda_hour
+    return bool(staff.morning_agenda), staff.morning_agenda_hour
