@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from yume.models import Conversation, Customer, Message, Organization, Staff, utcnow
 from yume.phones import InvalidPhone, normalize_phone, whatsapp_id
@@ -149,6 +150,14 @@ def pause(conversation: Conversation, now: datetime) -> None:
 
 
 # -- one worker at a time ------------------------------------------------------------------
+
+
+def save_state(conversation: Conversation, key: str, value: Any) -> None:
+    """Keep `value` under `key` of the conversation's state (each brain has its own key)."""
+    data: dict[str, Any] = dict(conversation.state or {})
+    data[key] = value
+    Conversation.update(state=data).where(Conversation.id == conversation.id).execute()
+    conversation.state = data
 
 
 def acquire_lease(conversation_id: int, now: datetime) -> str | None:

@@ -142,14 +142,14 @@ ACTIONS = {"confirm": confirm, "cancel": cancel, "change": change}
 def remember_reschedule(
     conversation: Conversation, appointment: Appointment, now: datetime
 ) -> None:
-    stamp = now.isoformat()
-    state = dict(conversation.state or {})
-    state["guided"] = {
-        "flow": "reschedule",
-        "step": "day",
-        "appointment_id": appointment.id,
-        "service_id": appointment.service_id,
-        "updated_at": stamp,
-    }
-    Conversation.update(state=state).where(Conversation.id == conversation.id).execute()
-    conversation.state = state
+    conversations.save_state(
+        conversation,
+        "guided",
+        {
+            "flow": "reschedule",
+            "step": "day",
+            "appointment_id": appointment.id,
+            "service_id": appointment.service_id,
+            "updated_at": now.isoformat(),
+        },
+    )

@@ -15,7 +15,6 @@ from yume.errors import DomainError
 from yume.formatting import money, spanish_date
 from yume.models import Appointment
 from yume.nlu import intents as nlu
-from yume.nlu.services import match_services
 from yume.nlu.when import PARTS, When
 from yume.scheduling import Slot
 
@@ -32,7 +31,7 @@ def reply(*actions: Text | Buttons | ListMessage) -> Reply:
 def start(ctx: Ctx, text: str = "") -> Reply:
     """A booking wish, possibly with a service and a day or time: jump as far as it says."""
     ctx.state.begin("book")
-    candidates = match_services(text, [(s.id, s.name) for s in ctx.services]) if text else []
+    candidates = ctx.match_services(text) if text else []
     if len(candidates) == 1:
         ctx.state.service_id = candidates[0]
     remember(ctx, ctx.when(text) if text else None)
@@ -390,7 +389,7 @@ def handle_text(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
     if state.step == "confirm" and said and ctx.when(text) is None:
         return _on_answer(ctx, said)
     if state.flow == "book":
-        candidates = match_services(text, [(s.id, s.name) for s in ctx.services])
+        candidates = ctx.match_services(text)
         if len(candidates) == 1 and candidates[0] != state.service_id:
             state.service_id, state.start = candidates[0], None
             remember(ctx, ctx.when(text))

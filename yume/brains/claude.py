@@ -42,6 +42,7 @@ from typing import Any
 
 import anthropic
 
+from yume import conversations
 from yume.brain import Action, BrainUnavailable, Buttons, ListMessage, Reply, Text, Turn
 from yume.brains import prompts
 from yume.brains.claude_tools import PRESENT_OPTIONS, Outcome, Toolbox, error, owner_summary
@@ -511,10 +512,7 @@ def claude_state(conversation: Conversation) -> dict[str, Any]:
 
 
 def save_state(conversation: Conversation, state: dict[str, Any]) -> None:
-    data: dict[str, Any] = dict(conversation.state or {})
-    data[STATE_KEY] = state
-    Conversation.update(state=data).where(Conversation.id == conversation.id).execute()
-    conversation.state = data
+    conversations.save_state(conversation, STATE_KEY, state)
 
 
 def remember(turn: Turn, effects: list[str]) -> None:

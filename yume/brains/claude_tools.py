@@ -519,9 +519,7 @@ def _service(box: Toolbox, service: ServiceType) -> Result:
 
 def find_available_slots(box: Toolbox, params: FindSlotsInput) -> Result:
     day = date.fromisoformat(params.date)
-    slots = find_slots(box.org, params.service_id, day, box.now, params.staff_id)
-    if params.staff_id is None:
-        slots = _one_per_start(slots)
+    slots = find_slots(box.org, params.service_id, day, box.now, params.staff_id)  # one per start
     if not slots:
         return {"slots": [], "next_date_with_slots": _next_open_day(box, params, day)}
     shown = spread(slots, MAX_SLOTS)
@@ -539,16 +537,6 @@ def find_available_slots(box: Toolbox, params: FindSlotsInput) -> Result:
     if len(slots) > len(shown):
         result["more"] = len(slots) - len(shown)
     return result
-
-
-def _one_per_start(slots: list[Any]) -> list[Any]:
-    seen: set[datetime] = set()
-    unique = []
-    for slot in slots:
-        if slot.start not in seen:
-            seen.add(slot.start)
-            unique.append(slot)
-    return unique
 
 
 def spread(items: list[Any], limit: int) -> list[Any]:

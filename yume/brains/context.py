@@ -13,6 +13,7 @@ from yume.brain import Turn
 from yume.brains.state import FlowState
 from yume.formatting import spanish_date, spanish_time
 from yume.models import Customer, Organization, ServiceType, Staff, WorkingHours
+from yume.nlu.services import match_services
 from yume.nlu.when import BusinessClock, When, read_when
 from yume.timeutil import zone
 
@@ -70,6 +71,10 @@ class Ctx:
 
     def service(self, service_id: int | None) -> ServiceType | None:
         return next((s for s in self.services if s.id == service_id), None)
+
+    def match_services(self, text: str) -> list[int]:
+        """The business's services that `text` names, best first (ids)."""
+        return match_services(text, [(s.id, s.name) for s in self.services])
 
     @cached_property
     def team(self) -> dict[int, Staff]:

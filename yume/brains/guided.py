@@ -161,10 +161,8 @@ def unknown(ctx: Ctx) -> Reply:
     state = ctx.state
     state.misses += 1
     if state.misses >= 3:
-        reply = info.human(ctx)
-        note = reply.notify_owner.replace(
-            "quiere hablar con alguien", "escribió algo que no entendí"
-        )
+        state.reset()
+        note = f"{info.who_wrote(ctx)} escribió algo que no entendí."
         text = "Perdón, no te estoy entendiendo 🙏 Le pedí a alguien del equipo que te escriba."
         return Reply([Text(text)], True, "Yume no le entendió tres veces", note)
     if state.misses == 2:
@@ -184,10 +182,10 @@ def _typed_choice(ctx: Ctx, text: str) -> str | None:
     (in the menu, a list of services or appointments; not where it could be a day or hour)."""
     options = ctx.state.options or []
     number = text.strip().rstrip(".)")
-    if not number.isdigit() or ctx.state.step not in (None, "service", "pick", "query"):
+    if not number.isdigit() or ctx.state.step not in (None, "service", "pick"):
         return None
     index = int(number) - 1
-    return options[index] if 0 <= index < len(options) and ctx.state.step != "query" else None
+    return options[index] if 0 <= index < len(options) else None
 
 
 def stale(ctx: Ctx) -> Reply:
@@ -293,7 +291,7 @@ def _intent(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
 
 
 def _wish(ctx: Ctx, text: str, tags: list[str]) -> Reply:
-    names_service = bool(booking_flow.match_services(text, [(s.id, s.name) for s in ctx.services]))
+    names_service = bool(ctx.match_services(text))
     if nlu.BOOK in tags or names_service or ctx.when(text) is not None:
         return booking_flow.start(ctx, text)
     if nlu.THANKS in tags:

@@ -62,20 +62,25 @@ def prices(ctx: Ctx) -> Reply:
     return Reply([buttons("Servicios y precios:\n" + "\n".join(lines), BOOK_OR_MENU)])
 
 
-def human(ctx: Ctx, text: str = "") -> Reply:
-    """Hand the conversation to the team: Yume goes quiet and the owner is told."""
-    ctx.state.reset()
+def who_wrote(ctx: Ctx) -> str:
+    """The person writing, for the owner: «Name (+52 …)»."""
     conversation = ctx.turn.conversation
     if ctx.staff is not None:
         who = ctx.staff.name
     else:
         who = ctx.customer.name or conversation.profile_name or "Un cliente"
+    return f"{who} ({conversation.phone})"
+
+
+def human(ctx: Ctx, text: str = "") -> Reply:
+    """Hand the conversation to the team: Yume goes quiet and the owner is told."""
+    ctx.state.reset()
     said = f": «{text.strip()[:200]}»" if text.strip() else "."
     return Reply(
         actions=[Text("Claro 🙌 Ya le avisé al equipo; en un ratito te escribe alguien por aquí.")],
         handover=True,
         handover_reason="pidió hablar con una persona",
-        notify_owner=f"{who} ({conversation.phone}) quiere hablar con alguien{said}",
+        notify_owner=f"{who_wrote(ctx)} quiere hablar con alguien{said}",
     )
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
 
+from yume import conversations
 from yume.models import Conversation
 
 KEY = "guided"
@@ -55,7 +55,4 @@ def load(conversation: Conversation, now: datetime) -> FlowState:
 
 def save(conversation: Conversation, state: FlowState, now: datetime) -> None:
     state.updated_at = now.isoformat()
-    data: dict[str, Any] = dict(conversation.state or {})
-    data[KEY] = asdict(state)
-    Conversation.update(state=data).where(Conversation.id == conversation.id).execute()
-    conversation.state = data
+    conversations.save_state(conversation, KEY, asdict(state))

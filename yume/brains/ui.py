@@ -67,7 +67,3 @@ def customer_menu(greeting: str) -> ListMessage:
 
 def staff_menu(greeting: str) -> ListMessage:
     return rows(greeting + "\n¿Qué necesitas?", "Ver opciones", STAFF_MENU)
-
-
-def back_to_menu(body: str) -> Buttons:
-    return buttons(body, [("m:menu", "Ver menú")])

@@ -17,7 +17,6 @@ from yume.brains.ui import Row, buttons, rows
 from yume.customers import customer_without_phone, reachable
 from yume.errors import DomainError
 from yume.models import Appointment, Customer, ServiceType, Staff
-from yume.nlu.services import match_services
 from yume.nlu.text import normalize
 from yume.phones import InvalidPhone
 from yume.timeutil import local_to_utc
@@ -40,7 +39,7 @@ SIMILAR_NAME = 80
 
 def start_walk_in(ctx: Ctx, text: str = "") -> Reply:
     ctx.state.begin("walk_in")
-    candidates = match_services(text, [(s.id, s.name) for s in ctx.services]) if text else []
+    candidates = ctx.match_services(text) if text else []
     if len(candidates) == 1:
         ctx.state.service_id = candidates[0]
     _remember_time(ctx, text)
@@ -181,7 +180,7 @@ def walk_in_text(ctx: Ctx, text: str) -> Reply | None:
     if state.step == "name":
         return take_name(ctx, text)
     if state.step == "service":
-        candidates = match_services(text, [(s.id, s.name) for s in ctx.services])
+        candidates = ctx.match_services(text)
         if len(candidates) == 1:
             state.service_id = candidates[0]
             _remember_time(ctx, text)
