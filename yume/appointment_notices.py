@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from yume import conversations
+from yume.appointment_events import CUSTOMER
 from yume.brain import Action, Text
 from yume.conversations import conversation_with
 from yume.customers import reachable
@@ -42,7 +43,6 @@ from yume.timeutil import zone
 
 log = logging.getLogger(__name__)
 
-CUSTOMER_ACTOR = "customer"
 QUIET_SOURCES = ("demo", "import")  # bulk-loaded bookings: nobody is told
 NOTIFIED_KINDS = ("booked", "rescheduled", "cancelled")
 # A free message queued this close to the window's end could miss it: use the template.
@@ -88,6 +88,11 @@ class Facts:
     customer_name: str | None
     customer: str  # name and phone, for the team
     address: str
+
+    @property
+    def hello(self) -> str:
+        """', Ana' to follow a greeting, or nothing when the name is unknown."""
+        return f", {self.customer_name}" if self.customer_name else ""
 
 
 def facts(appointment: Appointment, now: datetime) -> Facts:
@@ -163,7 +168,7 @@ def queue_notices(event: AppointmentEvent, now: datetime) -> list[int]:
         return []
     said = facts(appointment, now)
     queued: list[int] = []
-    if event.actor != CUSTOMER_ACTOR and reachable(appointment.customer):
+    if event.actor != CUSTOMER and reachable(appointment.customer):
         queued.append(_tell_customer(event, appointment, said, now))
     for member in team_to_tell(event):
         queued.append(_tell_member(event, member, said, now))
@@ -205,7 +210,7 @@ def _tell_customer(
 
 
 def customer_notice(kind: str, said: Facts) -> tuple[str, Template, list[str]]:
-    hello = f", {said.customer_name}" if said.customer_name else ""
+    hello = said.hello
     if kind == "booked":
         where = f"\n📍 {said.address}" if said.address else ""
         text = (

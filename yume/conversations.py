@@ -31,6 +31,35 @@ def find_staff(org: Organization, phone: str) -> Staff | None:
     return Staff.get_or_none((Staff.organization == org) & (Staff.phone == phone) & Staff.active)
 
 
+def _find(org: Organization, phone: str) -> Conversation | None:
+    return Conversation.get_or_none(
+        (Conversation.organization == org) & (Conversation.phone == phone)
+    )
+
+
+def _create(
+    org: Organization,
+    phone: str,
+    wa_id: str | None,
+    profile_name: str | None = None,
+    user_id: str | None = None,
+) -> Conversation:
+    """First contact: the conversation, and the staff member or new customer behind it."""
+    Conversation.insert(
+        organization=org,
+        phone=phone,
+        wa_id=wa_id,
+        user_id=user_id,
+        profile_name=profile_name,
+        created_at=utcnow(),
+    ).on_conflict_ignore().execute()
+    conversation = Conversation.get(
+        (Conversation.organization == org) & (Conversation.phone == phone)
+    )
+    _identify(conversation, org, phone, profile_name)
+    return conversation
+
+
 def open_conversation(
     org: Organization,
     phone: str,
@@ -40,23 +69,10 @@ def open_conversation(
 ) -> Conversation:
     """The conversation with this phone, created on first contact with the person behind it:
     a registered staff member, or a customer created with just the phone and profile name."""
-    conversation = Conversation.get_or_none(
-        (Conversation.organization == org) & (Conversation.phone == phone)
-    )
+    conversation = _find(org, phone)
     if conversation is None:
-        Conversation.insert(
-            organization=org,
-            phone=phone,
-            wa_id=wa_id,
-            user_id=user_id,
-            profile_name=profile_name,
-            created_at=utcnow(),
-        ).on_conflict_ignore().execute()
-        conversation = Conversation.get(
-            (Conversation.organization == org) & (Conversation.phone == phone)
-        )
-        _identify(conversation, org, phone, profile_name)
-    elif (wa_id and conversation.wa_id != wa_id) or (
+        return _create(org, phone, wa_id, profile_name, user_id)
+    if (wa_id and conversation.wa_id != wa_id) or (
         profile_name and conversation.profile_name != profile_name
     ):
         conversation.wa_id = wa_id or conversation.wa_id
@@ -68,10 +84,7 @@ def open_conversation(
 def conversation_with(org: Organization, phone: str) -> Conversation:
     """The conversation to write to this E.164 phone: an existing one keeps the address
     WhatsApp gave us (521… for Mexican mobiles); a new one answers to the phone's WhatsApp id."""
-    existing = Conversation.get_or_none(
-        (Conversation.organization == org) & (Conversation.phone == phone)
-    )
-    return existing or open_conversation(org, phone, wa_id=whatsapp_id(phone))
+    return _find(org, phone) or _create(org, phone, wa_id=whatsapp_id(phone))
 
 
 def _identify(conversation: Conversation, org: Organization, phone: str, name: str | None) -> None:
@@ -93,14 +106,12 @@ def refresh_identity(conversation: Conversation) -> None:
     staff = find_staff(conversation.organization, conversation.phone)
     changed = (staff.id if staff else None) != conversation.staff_id
     conversation.staff = staff  # the row just read: no second query for it later
-    if changed:
-        if staff is None and conversation.customer_id is None:
-            _identify(
-                conversation,
-                conversation.organization,
-                conversation.phone,
-                conversation.profile_name,
-            )
+    if not changed:
+        return
+    if staff is None and conversation.customer_id is None:
+        org = conversation.organization
+        _identify(conversation, org, conversation.phone, conversation.profile_name)  # saves
+    else:
         conversation.save()
 
 
@@ -130,8 +141,7 @@ def takeover(conversation: Conversation, at: datetime, text: str, now: datetime)
     elif command == PAUSE_COMMAND:
         until = now + LONG_PAUSE
     else:
-        minutes = int(conversation.organization.setting("takeover_minutes"))
-        until = at + timedelta(minutes=minutes)
+        until = at + _takeover(conversation)
         if conversation.paused_until is not None and conversation.paused_until > until:
             return
     conversation.paused_until = until
@@ -144,9 +154,13 @@ def is_paused(conversation: Conversation, now: datetime) -> bool:
 
 def pause(conversation: Conversation, now: datetime) -> None:
     """Hand over to a person exactly as an owner takeover does."""
-    minutes = int(conversation.organization.setting("takeover_minutes"))
-    conversation.paused_until = now + timedelta(minutes=minutes)
+    conversation.paused_until = now + _takeover(conversation)
     conversation.save()
+
+
+def _takeover(conversation: Conversation) -> timedelta:
+    """How long Yume stays quiet after the owner's last message (`takeover_minutes`)."""
+    return timedelta(minutes=int(conversation.organization.setting("takeover_minutes")))
 
 
 # -- one worker at a time ------------------------------------------------------------------

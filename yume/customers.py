@@ -25,8 +25,3 @@ def customer_without_phone(org: Organization, name: str, now: datetime | None = 
 def reachable(customer: Customer) -> bool:
     """Has a real (E.164) phone WhatsApp can write to."""
     return customer.phone.startswith("+")
-
-
-def shown_phone(customer: Customer) -> str:
-    """The phone for people to read, or '' for a customer without one."""
-    return customer.phone if reachable(customer) else ""

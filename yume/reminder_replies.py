@@ -105,7 +105,7 @@ def own_appointment(conversation: Conversation, appointment_id: int) -> Appointm
 def confirm(conversation: Conversation, appointment: Appointment, now: datetime) -> str:
     confirm_appointment(appointment.organization, appointment.id, now=now, actor="customer")
     said = facts(appointment, now)
-    hello = f", {said.customer_name}" if said.customer_name else ""
+    hello = said.hello
     return (
         f"¡Gracias{hello}! ✅ Tu cita de *{said.service}* quedó confirmada: {said.when}, "
         f"con {said.staff}. ¡Te esperamos!"

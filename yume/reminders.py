@@ -21,14 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from yume.appointment_notices import facts, window_open
+from yume.appointment_notices import facts, queue_either
 from yume.brain import Buttons
 from yume.conversations import conversation_with
 from yume.customers import reachable
 from yume.db import is_postgres, write_transaction
-from yume.delivery import queue_action, queue_template
 from yume.models import ACTIVE_STATUSES, Appointment, Conversation, Message, Organization
-from yume.notifications import template_safe
 from yume.queue import JOB_TIMEOUT, QUEUE_NAME, RedisQueue, default_queue
 from yume.reminders_models import Reminder
 from yume.templates import APPOINTMENT_REMINDER, CANCEL, CHANGE, CONFIRM
@@ -292,24 +290,22 @@ def queue_reminder(conversation: Conversation, appointment: Appointment, now: da
     """Buttons inside the customer's 24-hour window, the reminder template outside it."""
     said = facts(appointment, now)
     payloads = [button_payload(action, appointment.id) for action in ACTIONS]
-    if window_open(conversation, now):
-        hello = f", {said.customer_name}" if said.customer_name else ""
-        ask = (
-            "Ya la tienes confirmada ✅, ¡te esperamos!"
-            if appointment.status == "confirmed"
-            else "¿Me confirmas que vienes?"
-        )
-        body = (
-            f"¡Hola{hello}! 👋 Te recuerdo tu cita de *{said.service}* {said.when}, "
-            f"con {said.staff}, en {said.business}.\n{ask}"
-        )
-        options = list(zip(payloads, ACTIONS.values(), strict=True))
-        if appointment.status == "confirmed":
-            options = options[1:]
-        return queue_action(conversation, Buttons(body, options), now)
+    ask = (
+        "Ya la tienes confirmada ✅, ¡te esperamos!"
+        if appointment.status == "confirmed"
+        else "¿Me confirmas que vienes?"
+    )
+    body = (
+        f"¡Hola{said.hello}! 👋 Te recuerdo tu cita de *{said.service}* {said.when}, "
+        f"con {said.staff}, en {said.business}.\n{ask}"
+    )
+    options = list(zip(payloads, ACTIONS.values(), strict=True))
+    if appointment.status == "confirmed":
+        options = options[1:]
     values = [said.service, said.business, said.when, said.staff]
-    values = [template_safe(v, 300) for v in values]
-    return queue_template(conversation, APPOINTMENT_REMINDER, values, now, payloads)
+    return queue_either(
+        conversation, Buttons(body, options), APPOINTMENT_REMINDER, values, now, payloads
+    )
 
 
 def not_sent(reminder_id: int, reason: str, now: datetime) -> None:

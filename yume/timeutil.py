@@ -42,14 +42,6 @@ def local_to_utc(day: date, minute: int, tz: ZoneInfo) -> datetime:
     return wall.replace(tzinfo=tz).astimezone(UTC)
 
 
-def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
-    return instant.astimezone(tz)
-
-
-def today_local(now: datetime, tz: ZoneInfo) -> date:
-    return now.astimezone(tz).date()
-
-
 def parse_instant(value: str | datetime, tz: ZoneInfo) -> datetime:
     """ISO 8601 to aware UTC; a value without an offset is the organization's local time."""
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
