@@ -40,7 +40,7 @@ def handle_event(event_id: int, now: datetime) -> str:
         appointment = reminders.lock_appointment(event.appointment_id)
         if appointment is None or not claim_event(event_id, now):
             return "done"
-        conversation_ids = queue_notices(event, now)
+        conversation_ids = queue_notices(event, appointment, now)
         plan = reminders.plan_reminders(appointment, now)
     reminders.apply_jobs(plan.schedule, plan.unschedule)
     hand_over(conversation_ids)

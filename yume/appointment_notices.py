@@ -161,16 +161,16 @@ NOT_CONNECTED = "el negocio no tiene token de WhatsApp: no se envió"
 # -- the notices ---------------------------------------------------------------------------
 
 
-def queue_notices(event: AppointmentEvent, now: datetime) -> list[int]:
-    """Queue everything this event calls for; the conversation ids to deliver."""
-    appointment: Appointment = event.appointment
+def queue_notices(event: AppointmentEvent, appointment: Appointment, now: datetime) -> list[int]:
+    """Queue everything this event calls for (`appointment` is the event's, as the job
+    locked it); the conversation ids to deliver."""
     if not worth_telling(event, appointment):
         return []
     said = facts(appointment, now)
     queued: list[int] = []
     if event.actor != CUSTOMER and reachable(appointment.customer):
         queued.append(_tell_customer(event, appointment, said, now))
-    for member in team_to_tell(event):
+    for member in team_to_tell(event, appointment):
         queued.append(_tell_member(event, member, said, now))
     return queued
 
@@ -185,10 +185,9 @@ def worth_telling(event: AppointmentEvent, appointment: Appointment) -> bool:
     return event.kind == "cancelled" or appointment.status in ACTIVE_STATUSES
 
 
-def team_to_tell(event: AppointmentEvent) -> list[Staff]:
+def team_to_tell(event: AppointmentEvent, appointment: Appointment) -> list[Staff]:
     """The owners, the staff member concerned and the one the appointment moved away from;
     once each, active, and never the person who made the change."""
-    appointment: Appointment = event.appointment
     ids = [appointment.staff_id]
     if event.previous_staff_id and event.previous_staff_id != appointment.staff_id:
         ids.append(event.previous_staff_id)

@@ -79,7 +79,7 @@ def submit(
             )
     return [
         _with_note(status, notes.get(status.name, ""))
-        for status in statuses(org, config, templates)
+        for status in (_status(transport, waba, token, template) for template in templates)
     ]
 
 
