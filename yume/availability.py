@@ -199,7 +199,6 @@ def _calendars(
     return [
         StaffCalendar(
             staff_id=member.id,
-            name=member.name,
             weekly=weekly[member.id],
             extra=spans[EXTRA][member.id],
             time_off=spans[TIME_OFF][member.id],

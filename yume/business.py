@@ -36,6 +36,8 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "booking_horizon_days": (1, 365),
     "takeover_minutes": (0, 60 * 24 * 7),
 }
+DURATION_RANGE = (5, 12 * 60)  # a service's minutes
+BUFFER_RANGE = (0, 4 * 60)  # minutes the staff member stays held after it
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,7 @@ def validate_settings(settings: dict[str, Any]) -> dict[str, Any]:
                 raise Invalid("reminder_offsets_minutes debe ser una lista de minutos positivos")
             clean[key] = sorted(set(value), reverse=True)
             continue
-        low, high = SETTING_RANGES.get(key, (0, 23))
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise Invalid(f"{key} debe ser un entero entre {low} y {high}")
-        clean[key] = value
+        clean[key] = _minutes(key, value, *SETTING_RANGES.get(key, (0, 23)))
     if "slot_minutes" in clean and 1440 % clean["slot_minutes"]:
         raise Invalid("slot_minutes debe dividir el día exactamente (5, 10, 15, 20, 30, 60…)")
     return clean
@@ -234,9 +233,9 @@ def add_service(
     return ServiceType.create(
         organization=org,
         name=name.strip(),
-        duration_minutes=_minutes("duration_minutes", duration_minutes, 5, 12 * 60),
+        duration_minutes=_minutes("duration_minutes", duration_minutes, *DURATION_RANGE),
         price_mxn=_price(price_mxn),
-        buffer_minutes=_minutes("buffer_minutes", buffer_minutes, 0, 4 * 60),
+        buffer_minutes=_minutes("buffer_minutes", buffer_minutes, *BUFFER_RANGE),
     )
 
 
@@ -253,11 +252,15 @@ def update_service(service: ServiceType, changes: dict[str, Any]) -> ServiceType
     if "name" in changes:
         service.name = changes["name"].strip()
     if "duration_minutes" in changes:
-        service.duration_minutes = _minutes("duration_minutes", changes["duration_minutes"], 5, 720)
+        service.duration_minutes = _minutes(
+            "duration_minutes", changes["duration_minutes"], *DURATION_RANGE
+        )
     if "price_mxn" in changes:
         service.price_mxn = _price(changes["price_mxn"])
     if "buffer_minutes" in changes:
-        service.buffer_minutes = _minutes("buffer_minutes", changes["buffer_minutes"], 0, 240)
+        service.buffer_minutes = _minutes(
+            "buffer_minutes", changes["buffer_minutes"], *BUFFER_RANGE
+        )
     if "active" in changes:
         service.active = bool(changes["active"])
     service.save()

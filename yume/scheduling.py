@@ -51,7 +51,6 @@ class StaffCalendar:
     extra: list[Span] = field(default_factory=list)
     time_off: list[Span] = field(default_factory=list)
     busy: list[Span] = field(default_factory=list)  # [start, busy_until) of active bookings
-    name: str = ""
 
     def __post_init__(self) -> None:
         self.busy.sort()

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from yume import models
-from yume.business import SETTING_RANGES, WeeklyInterval
+from yume.business import BUFFER_RANGE, DURATION_RANGE, SETTING_RANGES, WeeklyInterval
 from yume.scheduling import Slot as SlotValue
 from yume.timeutil import UnknownTimezone, minutes_to_hhmm, zone
 
@@ -356,9 +356,19 @@ class TimeOff(Shape):
 
 # -- services -------------------------------------------------------------------------------
 
-Duration = Annotated[int, Field(ge=5, le=720, description="Length of the service, minutes.")]
+Duration = Annotated[
+    int,
+    Field(
+        ge=DURATION_RANGE[0], le=DURATION_RANGE[1], description="Length of the service, minutes."
+    ),
+]
 Buffer = Annotated[
-    int, Field(ge=0, le=240, description="Minutes the staff member stays held afterwards.")
+    int,
+    Field(
+        ge=BUFFER_RANGE[0],
+        le=BUFFER_RANGE[1],
+        description="Minutes the staff member stays held afterwards.",
+    ),
 ]
 Price = Annotated[
     float,
