@@ -54,7 +54,6 @@ from bench.webhook import (  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 BRAIN = "bench.instant_brain.InstantBrain"
-NAMES = ("web", "worker", "scheduler")
 LABELS = {
     "supervisor": "supervisor + scheduler (yume web)",
     "web": "web (gunicorn master + workers)",

@@ -40,6 +40,7 @@ from bench.webhook import (  # noqa: E402
     APP_SECRET,
     customer_wa_id,
     goal,
+    percentile,
     prepare_database,
     text_body,
 )
@@ -181,11 +182,6 @@ def store_inbound(
     if len(done.conversation_ids) != count:
         raise RuntimeError(f"ingested {len(done.conversation_ids)} conversations, not {count}")
     return done
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def main() -> int:

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.webhook import goal, prepare_database  # noqa: E402
+from bench.webhook import goal, percentile, prepare_database  # noqa: E402
 from tests.fake_graph import Answer, FakeGraph  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/yume_bench_reminders"
@@ -179,11 +179,6 @@ def send_jobs_run(redis: Any) -> int:
             pipe.hget(f"rq:job:{job_id}", "description")
         descriptions = pipe.execute()
     return sum(b"send_reminder" in (d or b"") for d in descriptions)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def main() -> int:

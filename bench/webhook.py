@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from jobs.worker import gunicorn_command as procfile_gunicorn  # noqa: E402
+from tests.servers import free_port  # noqa: E402, F401  (shared with the other benches)
 from yume.whatsapp.signature import sign  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/yume_bench"
@@ -154,12 +154,6 @@ def write_bodies(path: Path, count: int, prefix: str) -> None:
             out.write(sign(APP_SECRET, raw).encode() + b"\t" + raw + b"\n")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def gunicorn_command(app: str, port: int) -> list[str]:
     """Procfile `web:` settings (jobs.worker.gunicorn_command), bound to 127.0.0.1 only."""
     return procfile_gunicorn(port, app=app, host="127.0.0.1")
@@ -227,6 +221,11 @@ def flush_redis(url: str) -> None:
 
 def goal(ok: bool) -> str:
     return "ok" if ok else "MISSED"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 # -- wrk ------------------------------------------------------------------------------------------
