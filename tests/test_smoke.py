@@ -23,3 +23,16 @@ def test_it_books_the_first_open_slot(cast):
     assert appointment.start_at == slots[0].start
     assert len(again) == len(slots) - 1 or again[0].staff_id != slots[0].staff_id
     assert appointment.end_at - appointment.start_at == timedelta(minutes=30)
+
+
+def test_health_names_what_is_down(config):
+    import dataclasses
+
+    from yume.app import create_app
+
+    app = create_app(dataclasses.replace(config, redis_url="redis://127.0.0.1:1/0"))
+    response = app.test_client().get("/health")
+    body = response.get_json()
+    assert response.status_code == 503
+    assert body["failing"] == ["redis"]
+    assert body["checks"] == {"database": "ok", "redis": "error"}

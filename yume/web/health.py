@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
@@ -31,18 +34,12 @@ def _check_redis(url: str) -> str | None:
 @health.get("/health")
 def get_health() -> ResponseReturnValue:
     config = current_app.config["YUME"]
-    checks: dict[str, str] = {}
-    failures: dict[str, str] = {}
-    problem = _check_database()
-    checks["database"] = "ok" if problem is None else "error"
-    if problem:
-        failures["database"] = problem
+    probes: dict[str, Callable[[], str | None]] = {"database": _check_database}
     if config.redis_url:
-        problem = _check_redis(config.redis_url)
-        checks["redis"] = "ok" if problem is None else "error"
-        if problem:
-            failures["redis"] = problem
-    else:
+        probes["redis"] = partial(_check_redis, config.redis_url)
+    failures = {name: problem for name, probe in probes.items() if (problem := probe())}
+    checks = {name: "error" if name in failures else "ok" for name in probes}
+    if not config.redis_url:
         checks["redis"] = "embedded"
     mode = "embedded" if config.embedded else "redis"
     if failures:
