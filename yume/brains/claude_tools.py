@@ -427,12 +427,19 @@ class Toolbox:
         member = self.team.get(staff_id)
         return member.name if member else ""
 
+    @cached_property
+    def service_names(self) -> dict[int, str]:
+        """Every service of the business by id, retired ones included (old appointments)."""
+        rows = ServiceType.select(ServiceType.id, ServiceType.name).where(
+            ServiceType.organization == self.org
+        )
+        return {row.id: row.name for row in rows}
+
     def appointment(self, appointment: Appointment) -> Result:
-        service = ServiceType.get_by_id(appointment.service_id)
         return {
             "id": appointment.id,
             "service_id": appointment.service_id,
-            "service_name": service.name,
+            "service_name": self.service_names[appointment.service_id],
             "staff_id": appointment.staff_id,
             "staff_name": self.staff_name(appointment.staff_id),
             "customer_id": appointment.customer_id,
