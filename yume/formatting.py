@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,11 @@ def spanish_date(day: date | datetime) -> str:
 def spanish_time(moment: time | datetime) -> str:
     """'3:00 PM': the hour as Mexican WhatsApp users write it (AM/PM, not 'p.m.')."""
     return format_time(moment, "h:mm a", locale="en_US")
+
+
+def minute_clock(minute: int) -> str:
+    """'3:00 PM' for a minute of the day (1440, the end of the day, is '12:00 AM')."""
+    return spanish_time(datetime(2000, 1, 1) + timedelta(minutes=minute))
 
 
 def local_date_time(instant: datetime, tz: ZoneInfo) -> str:

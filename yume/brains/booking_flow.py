@@ -12,7 +12,7 @@ from yume.brains.context import Ctx, clock
 from yume.brains.slots import PART_NAMES
 from yume.brains.ui import Row, buttons, rows
 from yume.errors import DomainError
-from yume.formatting import money, spanish_date
+from yume.formatting import minute_clock, money, spanish_date
 from yume.models import Appointment
 from yume.nlu import intents as nlu
 from yume.nlu.when import PARTS, When
@@ -200,7 +200,7 @@ def _wished_time(ctx: Ctx, found: list[Slot], minute: int, note: str) -> Reply:
     if hit is not None:
         return propose(ctx, hit, note)
     day = date.fromisoformat(state.day or "")
-    wished = clock(datetime(2000, 1, 1, minute // 60, minute % 60))
+    wished = minute_clock(minute)
     body = f"{note}A las {wished} no tengo lugar {ctx.on_day(day)}. Lo más cercano:"
     return _time_list(ctx, day, slotting.nearest(ctx, found, minute), body)
 

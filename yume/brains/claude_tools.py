@@ -50,7 +50,7 @@ from yume.models import (
 )
 from yume.phones import InvalidPhone
 from yume.schemas import Id, IsoDate, LocalDateTime, Name, Phone, Query, Reason
-from yume.timeutil import local_midnight_utc, parse_instant, zone
+from yume.timeutil import local_midnight_utc, minutes_to_hhmm, parse_instant, zone
 
 log = logging.getLogger(__name__)
 
@@ -763,11 +763,7 @@ def _hours(member: Staff, day: date) -> list[str]:
         .where((WorkingHours.staff == member) & (WorkingHours.weekday == day.weekday()))
         .order_by(WorkingHours.start_minute)
     )
-    return [f"{_hhmm(r.start_minute)}-{_hhmm(r.end_minute)}" for r in rows]
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+    return [f"{minutes_to_hhmm(r.start_minute)}-{minutes_to_hhmm(r.end_minute)}" for r in rows]
 
 
 def register_walk_in(box: Toolbox, params: WalkInInput) -> Result:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from yume.brain import Reply, Text
-from yume.brains.context import Ctx, clock
+from yume.brains.context import Ctx
 from yume.brains.ui import buttons
-from yume.formatting import money
+from yume.formatting import minute_clock, money
 from yume.models import Location
 
 WEEKDAY_NAMES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
@@ -15,9 +13,7 @@ BOOK_OR_MENU = [("m:book", "Agendar cita"), ("m:menu", "Ver menú")]
 
 
 def _at(minute: int) -> str:
-    if minute >= 24 * 60:
-        return "12:00 AM"
-    return clock(datetime(2000, 1, 1, minute // 60, minute % 60))
+    return minute_clock(min(minute, 24 * 60))
 
 
 def _spans(spans: list[tuple[int, int]]) -> str:

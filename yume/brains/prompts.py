@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from yume.formatting import money, spanish_date, spanish_time
+from yume.formatting import minute_clock, money, spanish_date, spanish_time
 from yume.models import (
     Appointment,
     Customer,
@@ -302,7 +302,7 @@ def _spans(spans: Sequence[tuple[int, int]]) -> str:
 
 
 def _clock(minute: int) -> str:
-    return spanish_time(datetime(2000, 1, 1) + timedelta(minutes=minute))
+    return minute_clock(minute)
 
 
 def _duration(minutes: int) -> str:

@@ -13,6 +13,7 @@ from yume.brains.context import Ctx, clock
 from yume.brains.ui import buttons
 from yume.business import add_time_off
 from yume.errors import DomainError
+from yume.formatting import minute_clock
 from yume.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -23,7 +24,7 @@ from yume.models import (
 )
 from yume.nlu import intents as nlu
 from yume.nlu.text import normalize
-from yume.nlu.when import When, hhmm
+from yume.nlu.when import When
 from yume.timeutil import local_midnight_utc, local_to_utc
 
 WHOLE_DAY = [0, 24 * 60]
@@ -200,7 +201,7 @@ def _time(minute: int) -> str:
     if minute >= 24 * 60:
         return "las 12:00 AM"
     article = "la" if minute // 60 % 12 == 1 else "las"
-    return f"{article} {clock(datetime.fromisoformat(f'2000-01-01T{hhmm(minute)}'))}"
+    return f"{article} {minute_clock(minute)}"
 
 
 def confirm_block(ctx: Ctx) -> Reply:

@@ -14,6 +14,7 @@ from typing import Any
 from yume.nlu.days import find_day
 from yume.nlu.text import prepare
 from yume.nlu.times import AFTERNOON, EVENING, MORNING, Clock, TimeRef, find_time
+from yume.timeutil import minutes_to_hhmm
 
 DAY_END = 24 * 60
 PARTS = {MORNING: (0, 12 * 60), AFTERNOON: (12 * 60, 19 * 60), EVENING: (19 * 60, DAY_END)}
@@ -62,16 +63,15 @@ class When:
         if self.days != 1:
             found["days"] = self.days
         if self.time is not None:
-            found["time"] = hhmm(self.time)
+            found["time"] = minutes_to_hhmm(self.time)
         if self.window is not None:
-            found["from"], found["to"] = hhmm(self.start or 0), hhmm(self.end or 0)
+            found["from"], found["to"] = (
+                minutes_to_hhmm(self.start or 0),
+                minutes_to_hhmm(self.end or 0),
+            )
         if self.asap:
             found["asap"] = True
         return found
-
-
-def hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def read_when(text: str, clock: BusinessClock) -> When | None:
