@@ -17,7 +17,14 @@ from yume.brain import Text
 from yume.conversations import conversation_with
 from yume.db import write_transaction
 from yume.formatting import spanish_date, spanish_time
-from yume.models import ACTIVE_STATUSES, Appointment, Staff, WorkingHours
+from yume.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    Customer,
+    ServiceType,
+    Staff,
+    WorkingHours,
+)
 from yume.reminders_models import AgendaDelivery
 from yume.templates import MORNING_AGENDA
 from yume.timeutil import local_midnight_utc, zone
@@ -53,7 +60,14 @@ def due_day(member: Staff, own_hour: int | None, now: datetime) -> date | None:
 def day_appointments(member: Staff, day: date, tz: ZoneInfo) -> list[Appointment]:
     start = local_midnight_utc(day, tz)
     end = local_midnight_utc(day + timedelta(days=1), tz)
-    query = Appointment.select().where(
+    query = (  # customer, service and staff in the same query: one line each, no lookups
+        Appointment.select(Appointment, Customer, ServiceType, Staff)
+        .join(Customer)
+        .switch(Appointment)
+        .join(ServiceType)
+        .switch(Appointment)
+        .join(Staff)
+    ).where(
         (Appointment.organization == member.organization_id)
         & Appointment.status.in_(ACTIVE_STATUSES)
         & (Appointment.start_at >= start)
