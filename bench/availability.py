@@ -31,7 +31,6 @@ from werkzeug.exceptions import HTTPException  # noqa: E402
 from bench.oracle import oracle_slots  # noqa: E402
 from yume.app import create_app  # noqa: E402
 from yume.availability import (  # noqa: E402
-    booking_rules,
     find_slots,
     find_slots_between,
     load_calendars,
@@ -312,10 +311,10 @@ def scan_calls(business: Business, service_id: int, repeat: int) -> Iterator[Cal
 
 def day_inputs(business: Business, service: ServiceType, day: date) -> tuple:
     """What find_slots hands the engine for one day, loaded once."""
-    rules = booking_rules(business.org)
     staff = staff_for_service(business.org, service.id)
     start, end = local_midnight_utc(day, TZ), local_midnight_utc(day + timedelta(days=1), TZ)
-    return day, service_spec(service), load_calendars(staff, start, end), rules, business.now
+    rules, calendars = load_calendars(business.org, staff, start, end)
+    return day, service_spec(service), calendars, rules, business.now
 
 
 def engine_and_oracle(business: Business, service: ServiceType) -> tuple[list, list]:

@@ -40,17 +40,14 @@ NAIVE_EPOCH = datetime(1970, 1, 1)
 ONE_SECOND = timedelta(seconds=1)
 
 
-_LOAD = object()  # booking_rules: read the opening hours from the database
-
-
-def booking_rules(org: Organization, opening: WeeklyHours | None | object = _LOAD) -> BookingRules:
+def booking_rules(org: Organization, opening: WeeklyHours | None) -> BookingRules:
     settings = org.effective_settings
     return BookingRules(
         tz=zone(org.timezone),
         slot_minutes=int(settings["slot_minutes"]),
         min_notice_minutes=int(settings["min_notice_minutes"]),
         horizon_days=int(settings["booking_horizon_days"]),
-        opening_hours=opening_hours(org) if opening is _LOAD else opening,  # type: ignore[arg-type]
+        opening_hours=opening,
     )
 
 
@@ -131,17 +128,6 @@ def stored_epoch(value: str | datetime) -> int:
     return (instant - NAIVE_EPOCH) // ONE_SECOND
 
 
-def weekly_hours(ids: Sequence[int]) -> dict[int, WeeklyHours]:
-    weekly: dict[int, WeeklyHours] = {i: defaultdict(list) for i in ids}
-    sql = (
-        "SELECT staff_id, weekday, start_minute, end_minute FROM working_hours"
-        f" WHERE staff_id IN ({placeholders(len(ids))})"
-    )
-    for staff_id, weekday, start, end in fetch(sql, ids):
-        weekly[staff_id][weekday].append((start, end))
-    return {i: dict(hours) for i, hours in weekly.items()}
-
-
 def dated_spans_sql(staff_count: int, excluding: bool) -> str:
     """Exceptions and active appointments touching [start, end) as (staff id, kind, start,
     end) rows; appointments come as kind BUSY, held until `busy_until`."""
@@ -177,18 +163,18 @@ def dated_spans(
 
 
 def load_calendars(
+    org: Organization,
     staff: Sequence[Staff],
     start: datetime,
     end: datetime,
     exclude_appointment_id: int | None = None,
-) -> list[StaffCalendar]:
-    """Calendars of `staff` holding everything that touches [start, end), in two queries."""
+) -> tuple[BookingRules, list[StaffCalendar]]:
+    """The business's rules and the calendars of `staff` holding everything that touches
+    [start, end), in two queries (staff must not be empty)."""
     ids = [s.id for s in staff]
-    if not ids:
-        return []
-    return _calendars(
-        staff, weekly_hours(ids), dated_spans(ids, start, end, exclude_appointment_id)
-    )
+    weekly, opening = weeks_and_opening(ids, org)
+    calendars = _calendars(staff, weekly, dated_spans(ids, start, end, exclude_appointment_id))
+    return booking_rules(org, opening), calendars
 
 
 def _calendars(
@@ -276,12 +262,10 @@ def find_slots_between(
         raise NotFound(f"No hay personal {staff_id} que realice ese servicio.", "unknown_staff")
     if not staff:
         return []
-    ids = [member.id for member in staff]
-    weekly, opening = weeks_and_opening(ids, org)
-    rules = booking_rules(org, opening)
-    start = local_midnight_utc(first_day, rules.tz)
-    end = local_midnight_utc(last_day + timedelta(days=1), rules.tz)
-    calendars = _calendars(staff, weekly, dated_spans(ids, start, end, None))
+    tz = zone(org.timezone)
+    start = local_midnight_utc(first_day, tz)
+    end = local_midnight_utc(last_day + timedelta(days=1), tz)
+    rules, calendars = load_calendars(org, staff, start, end)
     slots: list[Slot] = []
     day = first_day
     while day <= last_day:

@@ -13,7 +13,6 @@ from peewee import IntegrityError
 
 from yume.appointment_events import announce, record_event
 from yume.availability import (
-    booking_rules,
     get_service,
     load_calendars,
     service_spec,
@@ -71,11 +70,10 @@ def _choose_staff(
         raise NotFound(f"No existe el personal {staff_id}.", "unknown_staff")
     if not staff:
         raise booking_refused("no_staff")
-    rules = booking_rules(org)
     spec = service_spec(service)
-    end = start + timedelta(minutes=service.duration_minutes + service.buffer_minutes)
-    window = (start - timedelta(days=1), end + timedelta(days=1))
-    calendars = load_calendars(staff, *window, exclude_appointment_id=exclude_appointment_id)
+    _end, busy_until = _spans(service, start)
+    window = (start - timedelta(days=1), busy_until + timedelta(days=1))
+    rules, calendars = load_calendars(org, staff, *window, exclude_appointment_id)
     reasons = []
     for member, calendar in zip(staff, calendars, strict=True):
         reason = refusal(start, spec, calendar, rules, now)
