@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tests import webhooks
-from tests.cast import Cast, add_service, add_staff, make_org
+from tests.cast import Cast, add_service, add_staff, make_org, next_weekday
 from yume.booking import book_appointment
 from yume.models import (
     Appointment,
@@ -22,7 +22,7 @@ from yume.models import (
     utcnow,
 )
 from yume.reminders_models import AppointmentEvent, Reminder
-from yume.timeutil import zone
+from yume.timeutil import local_to_utc, zone
 
 CUSTOMER_WA = "5215599998888"  # the cast's customer Ana, as WhatsApp spells her number
 _ids = itertools.count(1)
@@ -30,14 +30,12 @@ _ids = itertools.count(1)
 
 def local(org: Organization, day: date, hour: int, minute: int = 0) -> datetime:
     """A wall-clock time of the business as an aware UTC instant."""
-    wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone(org.timezone))
-    return wall.astimezone(UTC)
+    return local_to_utc(day, hour * 60 + minute, zone(org.timezone))
 
 
 def weekday_ahead(weekday: int, at_least_days: int = 3) -> date:
     """The first `weekday` (0 = Monday) at least `at_least_days` from today."""
-    first = date.today() + timedelta(days=at_least_days)
-    return first + timedelta(days=(weekday - first.weekday()) % 7)
+    return next_weekday(weekday, date.today() + timedelta(days=at_least_days - 1))
 
 
 def book(

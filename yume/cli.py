@@ -100,9 +100,10 @@ def _describe(org: object) -> None:
         .where((Appointment.organization == org) & (Appointment.start_at >= utcnow()))
         .order_by(Appointment.start_at)
     )
+    first = upcoming.first()
     click.echo(
         f"  {upcoming.count()} citas próximas, la primera: "
-        + (local_date_time(upcoming[0].start_at, tz) if upcoming.exists() else "ninguna")
+        + (local_date_time(first.start_at, tz) if first else "ninguna")
     )
     tomorrow = (utcnow().astimezone(tz) + timedelta(days=1)).date().isoformat()
     click.echo(
