@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from peewee import ForeignKeyField
+
 from yume.db import database
 from yume.errors import Conflict, Invalid, NotFound
 from yume.models import (
@@ -109,21 +111,27 @@ def location_of(org: Organization) -> Location:
     return location or Location.create(organization=org, name=org.name)
 
 
-def set_opening_hours(org: Organization, hours: Sequence[WeeklyInterval]) -> None:
-    location = location_of(org)
-    OpeningHours.delete().where(OpeningHours.location == location).execute()
-    if hours:
-        OpeningHours.insert_many(
+def _replace_week(owner: ForeignKeyField, owner_id: int, week: Sequence[WeeklyInterval]) -> None:
+    """Replace the weekly rows that hang from `owner` (OpeningHours.location or
+    WorkingHours.staff) with `week`."""
+    model = owner.model
+    model.delete().where(owner == owner_id).execute()
+    if week:
+        model.insert_many(
             [
                 {
-                    "location": location.id,
-                    "weekday": h.weekday,
-                    "start_minute": h.start_minute,
-                    "end_minute": h.end_minute,
+                    owner.name: owner_id,
+                    "weekday": interval.weekday,
+                    "start_minute": interval.start_minute,
+                    "end_minute": interval.end_minute,
                 }
-                for h in hours
+                for interval in week
             ]
         ).execute()
+
+
+def set_opening_hours(org: Organization, hours: Sequence[WeeklyInterval]) -> None:
+    _replace_week(OpeningHours.location, location_of(org).id, hours)
 
 
 def opening_week(org: Organization) -> list[WeeklyInterval]:
@@ -285,19 +293,7 @@ def _service_ids(org: Organization, service_ids: Sequence[int]) -> list[int]:
 
 
 def set_schedule(staff: Staff, schedule: Sequence[WeeklyInterval]) -> None:
-    WorkingHours.delete().where(WorkingHours.staff == staff).execute()
-    if schedule:
-        WorkingHours.insert_many(
-            [
-                {
-                    "staff": staff.id,
-                    "weekday": i.weekday,
-                    "start_minute": i.start_minute,
-                    "end_minute": i.end_minute,
-                }
-                for i in schedule
-            ]
-        ).execute()
+    _replace_week(WorkingHours.staff, staff.id, schedule)
 
 
 def set_services(staff: Staff, service_ids: Sequence[int] | None) -> None:

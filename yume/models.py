@@ -81,7 +81,7 @@ class Organization(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
 
     def setting(self, name: str) -> Any:
-        return {**DEFAULT_SETTINGS, **(self.settings or {})}[name]
+        return self.effective_settings[name]
 
     @property
     def effective_settings(self) -> dict[str, Any]:
