@@ -129,9 +129,8 @@ def cancelled(appointment: Appointment, now: datetime) -> str:
 
 def change(conversation: Conversation, appointment: Appointment, now: datetime) -> str:
     remember_reschedule(conversation, appointment, now)
-    said = facts(appointment, now)
     return (
-        f"¡Claro! ¿Qué día y a qué hora te queda mejor para tu *{said.service}*? "
+        f"¡Claro! ¿Qué día y a qué hora te queda mejor para tu *{appointment.service.name}*? "
         "Escríbeme, por ejemplo: «el viernes a las 5» 🗓️"
     )
 
