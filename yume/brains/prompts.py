@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from yume.availability import opening_hours
 from yume.formatting import minute_clock, money, spanish_date, spanish_time
 from yume.models import (
     Appointment,
     Customer,
     Location,
-    OpeningHours,
     Organization,
     ServiceType,
     Staff,
@@ -266,16 +266,13 @@ def business_block(org: Organization) -> str:
     return "\n".join(lines)
 
 
+def _opening_week(org: Organization) -> dict[int, list[tuple[int, int]]]:
+    """The business's opening hours by weekday, each day's spans in order ({}: none given)."""
+    return {day: sorted(spans) for day, spans in (opening_hours(org) or {}).items()}
+
+
 def _opening_lines(org: Organization) -> list[str]:
-    rows = (
-        OpeningHours.select()
-        .join(Location)
-        .where(Location.organization == org)
-        .order_by(OpeningHours.weekday, OpeningHours.start_minute)
-    )
-    week: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for row in rows:
-        week[row.weekday].append((row.start_minute, row.end_minute))
+    week = _opening_week(org)
     if not week:
         return ["(sin horario fijo: cuando trabaja el equipo)"]
     return [f"- {WEEKDAYS[day]}: {_spans(week.get(day, []))}" for day in range(7)]
@@ -358,16 +355,9 @@ def _next_days(org: Organization, today: date) -> list[str]:
 
 
 def _week_hours(org: Organization) -> _HoursOf:
-    rows = (
-        OpeningHours.select()
-        .join(Location)
-        .where(Location.organization == org)
-        .order_by(OpeningHours.start_minute)
-    )
-    week: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for row in rows:
-        week[row.weekday].append((row.start_minute, row.end_minute))
+    week: dict[int, list[tuple[int, int]]] = _opening_week(org)
     if not week:
+        week = defaultdict(list)
         for worked in WorkingHours.select().join(Staff).where(Staff.organization == org):
             week[worked.weekday].append((worked.start_minute, worked.end_minute))
         week = {d: [(min(s for s, _ in v), max(e for _, e in v))] for d, v in week.items()}
