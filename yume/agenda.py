@@ -20,6 +20,7 @@ from yume.formatting import spanish_date, spanish_time
 from yume.models import (
     ACTIVE_STATUSES,
     Appointment,
+    AvailabilityException,
     Customer,
     ServiceType,
     Staff,
@@ -76,6 +77,47 @@ def day_appointments(member: Staff, day: date, tz: ZoneInfo) -> list[Appointment
     if member.role != "owner":
         query = query.where(Appointment.staff == member)
     return list(query.order_by(Appointment.start_at, Appointment.id))
+
+
+def appointments_between(
+    org_id: int,
+    staff_ids: list[int],
+    start: datetime,
+    end: datetime,
+    statuses: tuple[str, ...] = ACTIVE_STATUSES,
+) -> list[Appointment]:
+    """Appointments of these staff starting in [start, end), in time order, with their
+    service and customer read in the same query (the staff agendas of both brains)."""
+    return list(
+        Appointment.select(Appointment, ServiceType, Customer)
+        .join(ServiceType)
+        .switch(Appointment)
+        .join(Customer)
+        .where(
+            (Appointment.organization == org_id)
+            & Appointment.staff.in_(staff_ids)
+            & Appointment.status.in_(statuses)
+            & (Appointment.start_at >= start)
+            & (Appointment.start_at < end)
+        )
+        .order_by(Appointment.start_at)
+    )
+
+
+def time_off_between(
+    staff_ids: list[int], start: datetime, end: datetime
+) -> list[AvailabilityException]:
+    """Time blocked off by these staff that overlaps [start, end), in time order."""
+    return list(
+        AvailabilityException.select()
+        .where(
+            AvailabilityException.staff.in_(staff_ids)
+            & (AvailabilityException.kind == "time_off")
+            & (AvailabilityException.end_at > start)
+            & (AvailabilityException.start_at < end)
+        )
+        .order_by(AvailabilityException.start_at)
+    )
 
 
 def works_on(member: Staff, day: date) -> bool:

@@ -31,6 +31,7 @@ from peewee import OP, SQL, Expression, NodeList, Value
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from yume import booking, business
+from yume.agenda import appointments_between, time_off_between
 from yume.availability import find_slots, find_slots_between, get_service
 from yume.brain import Buttons, ListMessage, Turn
 from yume.brains.ui import choose
@@ -718,30 +719,32 @@ def get_schedule(box: Toolbox, params: ScheduleInput) -> Result:
     members = [m for m in box.team.values() if m.active and wanted in (None, m.id)]
     start = local_midnight_utc(day, box.tz)
     end = local_midnight_utc(day + timedelta(days=1), box.tz)
+    ids = [member.id for member in members]
+    statuses = ACTIVE_STATUSES + ("completed", "no_show")
+    booked = appointments_between(box.org.id, ids, start, end, statuses)
+    blocks = time_off_between(ids, start, end)
     return {
         "date": day.isoformat(),
-        "staff": [_agenda(box, member, day, start, end) for member in members],
+        "staff": [
+            _agenda(
+                box,
+                member,
+                day,
+                [a for a in booked if a.staff_id == member.id],
+                [b for b in blocks if b.staff_id == member.id],
+            )
+            for member in members
+        ],
     }
 
 
-def _agenda(box: Toolbox, member: Staff, day: date, start: datetime, end: datetime) -> Result:
-    appointments = (
-        Appointment.select(Appointment, Customer)
-        .join(Customer)
-        .where(
-            (Appointment.staff == member)
-            & Appointment.status.in_(ACTIVE_STATUSES + ("completed", "no_show"))
-            & (Appointment.start_at >= start)
-            & (Appointment.start_at < end)
-        )
-        .order_by(Appointment.start_at)
-    )
-    blocked = AvailabilityException.select().where(
-        (AvailabilityException.staff == member)
-        & (AvailabilityException.kind == "time_off")
-        & (AvailabilityException.end_at > start)
-        & (AvailabilityException.start_at < end)
-    )
+def _agenda(
+    box: Toolbox,
+    member: Staff,
+    day: date,
+    appointments: list[Appointment],
+    blocked: list[AvailabilityException],
+) -> Result:
     return {
         "staff_id": member.id,
         "staff_name": member.name,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from yume.agenda import appointments_between, time_off_between
 from yume.brain import Reply, Text
 from yume.brains.context import Ctx, clock
 from yume.brains.ui import buttons
@@ -15,11 +16,8 @@ from yume.business import add_time_off
 from yume.errors import DomainError
 from yume.formatting import minute_clock
 from yume.models import (
-    ACTIVE_STATUSES,
     Appointment,
     AvailabilityException,
-    Customer,
-    ServiceType,
     Staff,
 )
 from yume.nlu import intents as nlu
@@ -77,33 +75,11 @@ def _of(ctx: Ctx, day: date) -> str:
 def _appointments(
     ctx: Ctx, members: list[Staff], start: datetime, end: datetime
 ) -> list[Appointment]:
-    return list(
-        Appointment.select(Appointment, ServiceType, Customer)
-        .join(ServiceType)
-        .switch(Appointment)
-        .join(Customer)
-        .where(
-            (Appointment.organization == ctx.org)
-            & Appointment.staff.in_([m.id for m in members])
-            & Appointment.status.in_(ACTIVE_STATUSES)
-            & (Appointment.start_at >= start)
-            & (Appointment.start_at < end)
-        )
-        .order_by(Appointment.start_at)
-    )
+    return appointments_between(ctx.org.id, [m.id for m in members], start, end)
 
 
 def _blocks(members: list[Staff], start: datetime, end: datetime) -> list[AvailabilityException]:
-    return list(
-        AvailabilityException.select()
-        .where(
-            AvailabilityException.staff.in_([m.id for m in members])
-            & (AvailabilityException.kind == "time_off")
-            & (AvailabilityException.end_at > start)
-            & (AvailabilityException.start_at < end)
-        )
-        .order_by(AvailabilityException.start_at)
-    )
+    return time_off_between([m.id for m in members], start, end)
 
 
 def _section(
