@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from peewee import ModelSelect
+
 from yume.appointment_notices import queue_either
 from yume.brain import Text
 from yume.conversations import conversation_with
@@ -88,7 +90,20 @@ def appointments_between(
 ) -> list[Appointment]:
     """Appointments of these staff starting in [start, end), in time order, with their
     service and customer read in the same query (the staff agendas of both brains)."""
-    return list(
+    query = _appointments_of(org_id, staff_ids, statuses)
+    return list(query.where((Appointment.start_at >= start) & (Appointment.start_at < end)))
+
+
+def appointments_overlapping(
+    org_id: int, staff_ids: list[int], start: datetime, end: datetime
+) -> list[Appointment]:
+    """Active appointments of these staff that overlap [start, end) (a block of time off)."""
+    query = _appointments_of(org_id, staff_ids, ACTIVE_STATUSES)
+    return list(query.where((Appointment.start_at < end) & (Appointment.end_at > start)))
+
+
+def _appointments_of(org_id: int, staff_ids: list[int], statuses: tuple[str, ...]) -> ModelSelect:
+    return (
         Appointment.select(Appointment, ServiceType, Customer)
         .join(ServiceType)
         .switch(Appointment)
@@ -97,8 +112,6 @@ def appointments_between(
             (Appointment.organization == org_id)
             & Appointment.staff.in_(staff_ids)
             & Appointment.status.in_(statuses)
-            & (Appointment.start_at >= start)
-            & (Appointment.start_at < end)
         )
         .order_by(Appointment.start_at)
     )

@@ -31,7 +31,7 @@ from peewee import OP, SQL, Expression, NodeList, Value
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from yume import booking, business
-from yume.agenda import appointments_between, time_off_between
+from yume.agenda import appointments_between, appointments_overlapping, time_off_between
 from yume.availability import find_slots, find_slots_between, get_service
 from yume.brain import Buttons, ListMessage, Turn
 from yume.brains.ui import choose
@@ -841,12 +841,7 @@ def block_time(box: Toolbox, params: BlockInput) -> Result:
     start, end = box.instant(params.start), box.instant(params.end)
     member = box.member
     blocked = business.add_time_off(member, start, end, params.reason)
-    inside = Appointment.select().where(
-        (Appointment.staff == member)
-        & Appointment.status.in_(ACTIVE_STATUSES)
-        & (Appointment.start_at < end)
-        & (Appointment.end_at > start)
-    )
+    inside = appointments_overlapping(box.org.id, [member.id], start, end)
     box.effects.append(f"Bloqueé tu agenda del {box.when(start)} al {box.when(end)}.")
     return {
         "blocked": {

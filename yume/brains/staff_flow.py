@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from yume.agenda import appointments_between, time_off_between
+from yume.agenda import appointments_between, appointments_overlapping, time_off_between
 from yume.brain import Reply, Text
 from yume.brains.context import Ctx, clock
 from yume.brains.ui import buttons
@@ -193,8 +193,7 @@ def confirm_block(ctx: Ctx) -> Reply:
         add_time_off(member, start, end, reason=state.name or "Bloqueado por WhatsApp")
     except DomainError as error:
         return _ask_block_when(ctx, error.message + " ")
-    clashes = _appointments(ctx, [member], start - timedelta(hours=12), end)
-    clashes = [a for a in clashes if a.end_at > start]
+    clashes = appointments_overlapping(ctx.org.id, [member.id], start, end)
     state.reset()
     text = f"Listo, bloqueé {ctx.on_day(day)}, {_span_text([*_minutes(ctx, start, end)])} 🚫"
     if clashes:
