@@ -203,3 +203,21 @@ def test_ops_see_and_retry_the_deliveries_that_gave_up(run):
     assert "1 entregas vuelven a la cola." in retried.output
     assert InboundWebhook.select().where(InboundWebhook.attempts == 0).count() == 2
     assert [job for job, _args, _delay in get_queue(None).jobs] == ["jobs.ingest.ingest_webhooks"]
+
+
+def test_it_names_the_staff_schedule_that_overlaps(run, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "organization: {name: X}\n"
+        "services: [{name: Corte, duration_minutes: 30, price_mxn: 100}]\n"
+        "staff:\n"
+        "  - name: A\n"
+        "    phone: '+52 55 1234 5678'\n"
+        "    schedule:\n"
+        "      - {weekday: 0, start: '10:00', end: '14:00'}\n"
+        "      - {weekday: 0, start: '13:00', end: '18:00'}\n"
+    )
+    result = run("import", str(path))
+    assert result.exit_code != 0
+    assert "staff[0].schedule" in result.output, result.output
+    assert Organization.select().count() == 0

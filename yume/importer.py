@@ -114,10 +114,7 @@ def parse_business(data: dict[str, Any]) -> BusinessFile:
 
 
 def _week(entries: list[Interval], where: str) -> list[business.WeeklyInterval]:
-    try:
-        return business.parse_week(e for entry in entries for e in entry.expand())
-    except ValueError as exc:
-        raise BusinessFileError(f"{where}: {exc}") from None
+    return _at(where, business.parse_week, (e for entry in entries for e in entry.expand()))
 
 
 def _create(spec: BusinessFile) -> Organization:
