@@ -46,10 +46,11 @@ def resolve(job: str) -> Callable[..., Any]:
 
 class RedisQueue:
     def __init__(self, url: str) -> None:
-        from redis import Redis
         from rq import Queue
 
-        self.connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        from yume.redis_connection import connect
+
+        self.connection = connect(url)
         self.queue = Queue(QUEUE_NAME, connection=self.connection)
 
     def enqueue(self, job: str, *args: Any, delay: float = 0) -> None:
