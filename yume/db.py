@@ -32,6 +32,8 @@ def build_database(url: str, pooled: bool = True, shared: bool = False) -> Datab
         if shared:
             options["check_same_thread"] = False
         return connect(url, pragmas=SQLITE_PRAGMAS, **options)
+    # a URL's user and password are percent-encoded (libpq and the platforms agree)
+    options.update(unquote_user=True, unquote_password=True)
     if url.startswith(("postgres://", "postgresql://")) and pooled:
         return connect("postgresql+pool://" + url.split("://", 1)[1], **POOL, **options)
     return connect(url, **options)
