@@ -46,8 +46,9 @@ def open_database(url: str) -> Database:
     return db
 
 
-def is_postgres() -> bool:
-    return isinstance(database.obj, PostgresqlDatabase)
+def is_postgres(db: Database | None = None) -> bool:
+    """Whether `db` (default: the process's database) is PostgreSQL."""
+    return isinstance(db if db is not None else database.obj, PostgresqlDatabase)
 
 
 def is_sqlite() -> bool:
