@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -217,8 +218,19 @@ def start_layout(layout: str, env: dict[str, str], port: int, work: Path):
     return roots, processes, logs
 
 
-def measure_layout(layout: str, args: argparse.Namespace, fake, redis) -> dict:
-    prepare_database(args.database_url)
+def measure_layout(
+    layout: str,
+    args: argparse.Namespace,
+    fake,
+    redis,
+    redis_url: str = REDIS_URL,
+    prepare: Callable[[str], object] = prepare_database,
+    post: Callable[[int, int, str], int] = post_webhook,
+) -> dict:
+    """Start `layout`, measure it idle and through a burst of `args.conversations` webhooks
+    (`post(port, index, run)` sends the index-th); bench/scale.py passes its own database
+    (already filled: `prepare` does nothing), Redis and webhooks."""
+    prepare(args.database_url)
     redis.flushdb()
     fake.reset()
     work = Path(tempfile.mkdtemp(prefix=f"yume-bench-footprint-{layout}-"))
@@ -226,7 +238,7 @@ def measure_layout(layout: str, args: argparse.Namespace, fake, redis) -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "META_APP_SECRET": APP_SECRET,
         "META_GRAPH_URL": fake.url,
         "YUME_QUIET_SECONDS": "0",
@@ -269,9 +281,7 @@ def measure_layout(layout: str, args: argparse.Namespace, fake, redis) -> dict:
         run = f"{os.getpid()}{int(time.time())}{layout}"
         burst_started = time.monotonic()
         with ThreadPoolExecutor(max_workers=10) as pool:
-            statuses = list(
-                pool.map(lambda i: post_webhook(port, i, run), range(args.conversations))
-            )
+            statuses = list(pool.map(lambda i: post(port, i, run), range(args.conversations)))
         answered_to: set[str] = set()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

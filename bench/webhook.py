@@ -113,7 +113,9 @@ def customer_wa_id(index: int) -> str:
     return f"52155{10_000_000 + index:08d}"
 
 
-def text_body(wa_id: str, wamid: str, text: str, name: str = "Cliente") -> bytes:
+def text_body(
+    wa_id: str, wamid: str, text: str, name: str = "Cliente", phone_number_id: str = PHONE_NUMBER_ID
+) -> bytes:
     """The exact bytes Meta would POST for one inbound text message."""
     body = {
         "object": "whatsapp_business_account",
@@ -127,7 +129,7 @@ def text_body(wa_id: str, wamid: str, text: str, name: str = "Cliente") -> bytes
                             "messaging_product": "whatsapp",
                             "metadata": {
                                 "display_phone_number": "5215500001001",
-                                "phone_number_id": PHONE_NUMBER_ID,
+                                "phone_number_id": phone_number_id,
                             },
                             "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
                             "messages": [

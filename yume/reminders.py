@@ -122,7 +122,9 @@ class RQSchedulerClock:
             job_id=job_id(reminder_id, due_at),
             timeout=JOB_TIMEOUT,
             job_result_ttl=600,
-            job_description=f"{SEND_JOB}({reminder_id}) due {due_at.isoformat()}",
+            # at most 64 bytes: Redis then keeps the job's hash compact (listpack), half the
+            # memory of a hash with one longer value
+            job_description=f"send_reminder({reminder_id}) due {due_at:%Y-%m-%d %H:%M:%S}Z",
         )
 
     def unschedule(self, reminder_id: int, due_at: datetime) -> None:
