@@ -45,6 +45,7 @@ from bench.webhook import (  # noqa: E402
     goal,
     gunicorn_command,
     prepare_database,
+    proc_stats,
     sign,
     start,
     stop,
@@ -74,15 +75,8 @@ MB = 1024 * 1024
 def children_of() -> dict[int, list[int]]:
     """Every process's children, from /proc/<pid>/stat."""
     tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        tree.setdefault(int(fields[1]), []).append(int(entry))
+    for pid, fields in proc_stats():
+        tree.setdefault(int(fields[1]), []).append(pid)
     return tree
 
 
@@ -156,6 +150,11 @@ def wait_until(check, what: str, processes: dict[str, subprocess.Popen], logs, t
 
 def post_webhook(port: int, index: int, run: str) -> int:
     raw = text_body(customer_wa_id(index), f"wamid.FOOT{run}x{index:05d}", "hola, ¿hay lugar hoy?")
+    return post_signed(port, raw)
+
+
+def post_signed(port: int, raw: bytes) -> int:
+    """POST `raw`, signed as Meta signs, to the webhook; the status."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request(

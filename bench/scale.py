@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.webhook import APP_SECRET, free_port, goal, percentile, sign, text_body  # noqa: E402
+from bench.webhook import free_port, goal, percentile, text_body  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/yume_bench_scale"
 STAFF = 5
@@ -375,30 +375,13 @@ def footprint(args: argparse.Namespace, redis_url: str, org_count: int) -> dict:
 
     def post(port: int, index: int, run: str) -> int:
         """The index-th business's first customer writes to it."""
-        import http.client
-
         raw = text_body(
             customer_phone(index, 0).lstrip("+").replace("52", "521", 1),  # WhatsApp's 521…
             f"wamid.SCALE{run}x{index:05d}",
             "hola, ¿hay lugar mañana?",
             phone_number_id=phone_number_id(index),
         )
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        try:
-            connection.request(
-                "POST",
-                "/webhooks/whatsapp",
-                body=raw,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Hub-Signature-256": sign(APP_SECRET, raw),
-                },
-            )
-            response = connection.getresponse()
-            response.read()
-            return response.status
-        finally:
-            connection.close()
+        return fp.post_signed(port, raw)
 
     fake = FakeGraph().start()
     redis = Redis.from_url(redis_url)

@@ -374,19 +374,26 @@ def served(app: str, port: int, env: dict[str, str], log: Path) -> Iterator[int]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(root: int) -> float:
-    """User + system CPU time of `root` and its children (gunicorn's master and workers)."""
-    total = 0
+def proc_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields after the command name) of every process, from /proc/<pid>/stat;
+    fields[1] is the parent's pid (shared with bench/footprint.py)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+                yield int(entry), stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(entry) == root or int(fields[1]) == root:
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time of `root` and its children (gunicorn's master and workers)."""
+    total = sum(
+        int(fields[11]) + int(fields[12])  # utime, stime
+        for pid, fields in proc_stats()
+        if pid == root or int(fields[1]) == root
+    )
     return total / TICKS
 
 
