@@ -7,19 +7,24 @@ default refuses it."""
 from __future__ import annotations
 
 import base64
+import os
 import ssl
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import redis
 
-from tests.conftest import REDIS_URL
+from tests.conftest import DATABASE_URL, REDIS_URL
 from tests.tls import TlsRedis, tls_redis_server
 from yume.app import create_app
 from yume.config import Config, ConfigError
 from yume.queue import RedisQueue
 from yume.redis_connection import connect, with_tls_verify
 
+ROOT = Path(__file__).resolve().parent.parent
 # the PostgreSQL + Redis pass, where CI guarantees redis-server is installed
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="needs YUME_TEST_REDIS_URL (CI's pass)")
 
@@ -31,7 +36,7 @@ def tls_redis(tmp_path_factory) -> TlsRedis:
 
 
 def from_env(url: str, **more: str) -> Config:
-    from tests.conftest import ADMIN_TOKEN, DATABASE_URL
+    from tests.conftest import ADMIN_TOKEN
 
     return Config.from_env(
         {"DATABASE_URL": DATABASE_URL, "REDIS_URL": url, "YUME_ADMIN_TOKEN": ADMIN_TOKEN, **more}
@@ -112,32 +117,38 @@ def test_health_and_the_dashboard_work_over_tls_without_verification(tls_redis):
 
 @needs_redis
 def test_the_queue_worker_and_scheduler_run_a_job_over_tls(tls_redis, tmp_path):
-    """The web's queue enqueues over TLS, the scheduler moves a delayed job, the worker
-    (built as `python -m yume worker` builds it) runs both."""
-    from rq import Queue, SimpleWorker
+    """The web's queue enqueues over TLS; `python -m yume scheduler` moves a delayed job and
+    registers the periodic ones; `python -m yume worker` runs them all (both in burst mode,
+    as the Procfile starts them, with REDIS_TLS_VERIFY=0 in their environment)."""
+    from rq import Queue
 
     from jobs.periodic import PERIODIC_JOBS
-    from jobs.worker import build_scheduler
     from yume.queue import QUEUE_NAME
 
-    config = from_env(tls_redis.url(2), REDIS_TLS_VERIFY="0")
+    url = tls_redis.url(2)
+    config = from_env(url, REDIS_TLS_VERIFY="0")
     queue = RedisQueue(config.redis_url)
     queue.connection.flushdb()
     marker = tmp_path / "ran"
     queue.enqueue("pathlib.Path.touch", marker)
     queue.enqueue("pathlib.Path.mkdir", tmp_path / "later", delay=0.01)
-    scheduler = build_scheduler(config)
-    scheduler.start()
-    try:
-        time.sleep(1.1)  # RQ's delayed jobs are due by the second
-        scheduler.tick()
-    finally:
-        scheduler.stop()
-    connection = connect(config.redis_url)
-    default = Queue(QUEUE_NAME, connection=connection)
-    SimpleWorker([default], connection=connection).work(burst=True)
+    time.sleep(1.1)  # RQ's delayed jobs are due by the second
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "YUME_"))},
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": url,
+        "REDIS_TLS_VERIFY": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    for command in ("scheduler", "worker"):
+        done = subprocess.run(
+            [sys.executable, "-m", "yume", command, "--burst"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    default = Queue(QUEUE_NAME, connection=queue.connection)
     finished = set(default.finished_job_registry.get_job_ids())
     assert {job.job_id for job in PERIODIC_JOBS} <= finished  # the scheduler's own jobs too
     assert len(finished) == 2 + len(PERIODIC_JOBS)
     assert marker.exists() and (tmp_path / "later").is_dir()
-    assert connection.connection_pool.connection_class is redis.SSLConnection
+    assert queue.connection.connection_pool.connection_class is redis.SSLConnection
