@@ -1,6 +1,7 @@
 """DATABASE_URL as managed PostgreSQL spells it: `postgres://` (Heroku's scheme, not only
 `postgresql://`) and `?sslmode=require` (the connection must be encrypted), reaching
-psycopg2 whether the connection is pooled (web, worker) or not (the webhook journal)."""
+psycopg2 whether the connection is pooled (web, worker) or not (the webhook journal): refused
+by the shared test server, which has no TLS, and encrypted with a private cluster that has."""
 
 from __future__ import annotations
 
@@ -50,3 +51,25 @@ def test_sslmode_require_reaches_the_driver():
     db = build_database(spelled("postgres", "sslmode=require"))
     with pytest.raises(OperationalError, match="SSL was required"):
         db.connect()
+
+
+@on_postgres
+@pytest.mark.parametrize("pooled", [True, False])
+def test_sslmode_require_connects_encrypted_to_a_postgres_that_speaks_tls(tls_postgres, pooled):
+    """A private cluster with ssl=on: `postgres://…?sslmode=require` connects, encrypted,
+    pooled (web, worker) and not (the webhook journal)."""
+    url = f"postgres://postgres@127.0.0.1:{tls_postgres}/postgres?sslmode=require"
+    db = build_database(url, pooled)
+    with db.connection_context():
+        (encrypted,) = db.execute_sql(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        ).fetchone()
+    assert encrypted is True
+
+
+@pytest.fixture(scope="module")
+def tls_postgres():
+    from tests.tls import tls_postgres_server
+
+    with tls_postgres_server() as port:
+        yield port

@@ -1,5 +1,6 @@
-"""Servers of the test's own that speak TLS, as managed Redis does: a self-signed certificate
-made here, and a private redis-server on free ports (never the shared 6379)."""
+"""Servers of the test's own that speak TLS, as managed Redis and PostgreSQL do: a
+self-signed certificate made here, a private redis-server and a private PostgreSQL cluster on
+free ports (never the shared 6379 and 5432)."""
 
 from __future__ import annotations
 
@@ -122,3 +123,54 @@ def _wait_for_tls(server: TlsRedis, process: subprocess.Popen, log: Path) -> Non
             problem = log.read_text(errors="replace")[-2000:] if log.exists() else "no log"
             assert alive and time.monotonic() < deadline, problem
             time.sleep(0.1)
+
+
+@contextmanager
+def tls_postgres_server() -> Iterator[int]:
+    """A private PostgreSQL cluster with ssl=on (self-signed certificate), trust auth, on a
+    free port, run as the `postgres` user (PostgreSQL refuses root); its port. Removed on
+    exit."""
+    import glob
+    import os
+    import pwd
+    import tempfile
+
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    assert binaries, "PostgreSQL's server binaries are not installed (Debian: postgresql)"
+    bin_dir = Path(binaries[-1]).parent
+    owner = pwd.getpwnam("postgres")
+    root = Path(tempfile.mkdtemp(prefix="yume-tls-pg-"))
+    root.chmod(0o755)
+    data = root / "data"
+    port = free_port()
+
+    def as_postgres(*command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    try:
+        certificate = self_signed_certificate(root)
+        for path in (root, certificate.cert, certificate.key):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        done = as_postgres(
+            str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        options = (
+            f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={root} "
+            f"-c ssl=on -c ssl_cert_file={certificate.cert} -c ssl_key_file={certificate.key} "
+            "-c fsync=off"
+        )
+        done = as_postgres(
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
+            "-w", "start",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        try:
+            yield port
+        finally:
+            as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
