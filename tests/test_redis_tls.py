@@ -116,6 +116,17 @@ def test_health_and_the_dashboard_work_over_tls_without_verification(tls_redis):
 
 
 @needs_redis
+def test_the_dashboard_says_404_for_a_redis_instance_it_has_not_got():
+    config = from_env(REDIS_URL or "")
+    client = create_app(config).test_client()
+    auth = {
+        "Authorization": "Basic " + base64.b64encode(f"ops:{config.admin_token}".encode()).decode()
+    }
+    assert client.get("/rq/0/data/queues.json", headers=auth).status_code == 200
+    assert client.get("/rq/5/data/queues.json", headers=auth).status_code == 404
+
+
+@needs_redis
 def test_the_queue_worker_and_scheduler_run_a_job_over_tls(tls_redis, tmp_path):
     """The web's queue enqueues over TLS; `python -m yume scheduler` moves a delayed job and
     registers the periodic ones; `python -m yume worker` runs them all (both in burst mode,

@@ -35,6 +35,11 @@ def _use_our_connection(blueprint: Blueprint) -> None:
     def _pin_connection() -> None:  # runs after rq-dashboard's own hook
         current_app.redis_conn = current_app.extensions[REDIS]  # type: ignore[attr-defined]
 
+    @blueprint.errorhandler(LookupError)
+    def _no_such_instance(_error: LookupError) -> Response:
+        """rq-dashboard raises LookupError for a Redis instance number it has not got."""
+        return Response("No existe esa instancia de Redis", 404)
+
 
 def mount_dashboard(app: Flask, config: Config) -> None:
     if not config.redis_url:
