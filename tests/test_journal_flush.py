@@ -53,3 +53,16 @@ def test_a_killed_journal_connection_fails_one_batch_then_recovers():
         journal.record(b'{"lost": true}')
     journal.record(b'{"after": true}')  # a new connection, prepared again
     assert stored() == [b'{"first": true}', b'{"after": true}']
+
+
+@pytest.mark.skipif(not DATABASE_URL.startswith("postgres"), reason="PostgreSQL's PREPARE")
+def test_a_prepared_statement_lost_by_a_pooler_falls_back_to_the_plain_insert():
+    """Behind PgBouncer in transaction mode the next EXECUTE may reach a server connection
+    that never saw the PREPARE: the batch still goes in, unprepared from then on."""
+    journal = WebhookJournal(DATABASE_URL, after_commit=lambda: None)
+    journal.record(b'{"prepared": true}')
+    journal._db.execute_sql("DEALLOCATE ALL")  # what another server connection looks like
+    journal.record(b'{"fell back": true}')
+    journal.record(b'{"plain": true}')
+    assert stored() == [b'{"prepared": true}', b'{"fell back": true}', b'{"plain": true}']
+    assert journal._batch.prepared is False

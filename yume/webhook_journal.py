@@ -10,6 +10,7 @@ a row that fails to ingest stays here with its error for ops, and is retried.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -42,30 +43,47 @@ _EPOCH = datetime(1970, 1, 1)
 class _PostgresBatch:
     """One INSERT prepared once per connection for every batch size: the batch's bodies go as
     one bytea array (unnest), so a flush is a single EXECUTE that psycopg2 sends as it is, with
-    no SQL built in Python. The rows of a batch share the instant the batch was committed."""
+    no SQL built in Python. The rows of a batch share the instant the batch was committed.
+
+    Behind a pooler in transaction mode (PgBouncer) a prepared statement may live on another
+    server connection than the next EXECUTE: then the journal sends the same INSERT unprepared
+    from that moment on, and the batch still goes in."""
 
     NAME = "yume_journal_insert"
-    PREPARE = (
-        f"PREPARE {NAME}(bytea[], timestamp) AS "
+    INSERT = (
         "INSERT INTO inbound_webhook (body, received_at, attempts) "
-        "SELECT body, $2, 0 FROM unnest($1) AS batch(body)"
+        "SELECT body, {at}, 0 FROM unnest({bodies}) AS batch(body)"
     )
-    EXECUTE = f"EXECUTE {NAME}(%s, %s)"
+    PREPARE = f"PREPARE {NAME}(bytea[], timestamp) AS " + INSERT.format(bodies="$1", at="$2")
+    EXECUTE = f"EXECUTE {NAME}(%(bodies)s, %(at)s)"
+    PLAIN = INSERT.format(bodies="%(bodies)s::bytea[]", at="%(at)s")
 
     def __init__(self, db: Database) -> None:
-        from psycopg2 import Binary
+        from psycopg2 import Binary, errors
 
         self._db = db
         self._binary = Binary
+        self._lost = errors.InvalidSqlStatementName  # the EXECUTE met no such statement
+        self._exists = errors.DuplicatePreparedStatement  # a pooled server has it already
         self._prepared_on: object | None = None
+        self.prepared = True  # False once a pooler lost a prepared statement
 
     def write(self, bodies: list[bytes], at: datetime) -> None:
         connection = self._db.connection()
+        values = {"bodies": [self._binary(body) for body in bodies], "at": at}
         with connection.cursor() as cursor:
+            if not self.prepared:
+                cursor.execute(self.PLAIN, values)
+                return
             if self._prepared_on is not connection:  # a new connection: prepare it once
-                cursor.execute(self.PREPARE)
+                with contextlib.suppress(self._exists):
+                    cursor.execute(self.PREPARE)
                 self._prepared_on = connection
-            cursor.execute(self.EXECUTE, ([self._binary(body) for body in bodies], at))
+            try:
+                cursor.execute(self.EXECUTE, values)
+            except self._lost:  # autocommit: nothing to roll back
+                self.prepared = False
+                cursor.execute(self.PLAIN, values)
 
 
 class _PeeweeBatch:
