@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from bench.webhook import (  # noqa: E402
     goal,
     gunicorn_command,
     prepare_database,
+    proc_stats,
     sign,
     start,
     stop,
@@ -73,15 +75,8 @@ MB = 1024 * 1024
 def children_of() -> dict[int, list[int]]:
     """Every process's children, from /proc/<pid>/stat."""
     tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        tree.setdefault(int(fields[1]), []).append(int(entry))
+    for pid, fields in proc_stats():
+        tree.setdefault(int(fields[1]), []).append(pid)
     return tree
 
 
@@ -155,6 +150,11 @@ def wait_until(check, what: str, processes: dict[str, subprocess.Popen], logs, t
 
 def post_webhook(port: int, index: int, run: str) -> int:
     raw = text_body(customer_wa_id(index), f"wamid.FOOT{run}x{index:05d}", "hola, ¿hay lugar hoy?")
+    return post_signed(port, raw)
+
+
+def post_signed(port: int, raw: bytes) -> int:
+    """POST `raw`, signed as Meta signs, to the webhook; the status."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request(
@@ -217,8 +217,19 @@ def start_layout(layout: str, env: dict[str, str], port: int, work: Path):
     return roots, processes, logs
 
 
-def measure_layout(layout: str, args: argparse.Namespace, fake, redis) -> dict:
-    prepare_database(args.database_url)
+def measure_layout(
+    layout: str,
+    args: argparse.Namespace,
+    fake,
+    redis,
+    redis_url: str = REDIS_URL,
+    prepare: Callable[[str], object] = prepare_database,
+    post: Callable[[int, int, str], int] = post_webhook,
+) -> dict:
+    """Start `layout`, measure it idle and through a burst of `args.conversations` webhooks
+    (`post(port, index, run)` sends the index-th); bench/scale.py passes its own database
+    (already filled: `prepare` does nothing), Redis and webhooks."""
+    prepare(args.database_url)
     redis.flushdb()
     fake.reset()
     work = Path(tempfile.mkdtemp(prefix=f"yume-bench-footprint-{layout}-"))
@@ -226,7 +237,7 @@ def measure_layout(layout: str, args: argparse.Namespace, fake, redis) -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "META_APP_SECRET": APP_SECRET,
         "META_GRAPH_URL": fake.url,
         "YUME_QUIET_SECONDS": "0",
@@ -269,9 +280,7 @@ def measure_layout(layout: str, args: argparse.Namespace, fake, redis) -> dict:
         run = f"{os.getpid()}{int(time.time())}{layout}"
         burst_started = time.monotonic()
         with ThreadPoolExecutor(max_workers=10) as pool:
-            statuses = list(
-                pool.map(lambda i: post_webhook(port, i, run), range(args.conversations))
-            )
+            statuses = list(pool.map(lambda i: post(port, i, run), range(args.conversations)))
         answered_to: set[str] = set()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

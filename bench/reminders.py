@@ -196,7 +196,9 @@ def main() -> int:
     return run(args)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, redis_url: str = REDIS_URL, prepare: bool = True) -> int:
+    """Seed, run the processes, report. bench/scale.py runs it on its own full database
+    (`prepare=False`: only the bench's own appointments are added) and its own Redis."""
     from redis import Redis
 
     from jobs.worker import SCHEDULER_INTERVAL
@@ -204,18 +206,19 @@ def run(args: argparse.Namespace) -> int:
     from yume.queue import RedisQueue, set_queue
     from yume.reminders_models import Reminder
 
-    redis = Redis.from_url(REDIS_URL)
+    redis = Redis.from_url(redis_url)
     redis.flushdb()
-    prepare_database(args.database_url)
+    if prepare:
+        prepare_database(args.database_url)
     database.connect(reuse_if_open=True)
     graph = TimedGraph()
     graph.arrivals = []
     graph.start()
-    set_queue(RedisQueue(REDIS_URL))
+    set_queue(RedisQueue(redis_url))
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "META_GRAPH_URL": graph.url,
         "PYTHONPATH": str(ROOT),
     }
@@ -234,11 +237,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stop(processes)
         graph.stop()
-    statuses = Counter(r.status for r in Reminder.select())
+    mine = Reminder.select(Reminder.status).where(Reminder.appointment.in_(list(due)))
+    statuses = Counter(r.status for r in mine)
     database.close()
     ran = send_jobs_run(redis)
     redis.flushdb()
-    report(args, due, graph.arrivals, statuses, seeded, SCHEDULER_INTERVAL, ran)
+    report(args, due, graph.arrivals, statuses, seeded, SCHEDULER_INTERVAL, ran, redis_url)
     return 0
 
 
@@ -250,6 +254,7 @@ def report(
     seeded: float,
     interval: float,
     ran: int,
+    redis_url: str = REDIS_URL,
 ) -> None:
     first: dict[int, float] = {}
     for arrived, appointment_id in sorted(arrivals):
@@ -264,7 +269,7 @@ def report(
         f"  {args.schedulers} × `python -m yume scheduler` (rq-scheduler, interval "
         f"{interval} s) + {args.workers} × `python -m yume worker` (RQ SimpleWorker)"
     )
-    print(f"  database {args.database_url} · Redis {REDIS_URL} · fake Graph API")
+    print(f"  database {args.database_url} · Redis {redis_url} · fake Graph API")
     copies = " (and a second job for each: --twice)" if args.twice else ""
     print(f"  planned and scheduled in {seeded:.1f} s{copies}")
     if late:

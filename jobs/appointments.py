@@ -42,7 +42,7 @@ def handle_event(event_id: int, now: datetime) -> str:
             return "done"
         conversation_ids = queue_notices(event, appointment, now)
         plan = reminders.plan_reminders(appointment, now)
-    reminders.apply_jobs(plan.schedule, plan.unschedule)
+    reminders.apply_jobs(plan.schedule, plan.unschedule, now)
     hand_over(conversation_ids)
     log.info(
         "appointment-event.processed event=%s kind=%s appointment=%s told=%s reminders=%s",

@@ -67,8 +67,10 @@ def send_due_reminders() -> int:
 
 
 def reconcile_reminders() -> dict[str, int]:
-    """Rebuild from the database what Redis lost: events never processed, scheduled jobs
-    that are gone, and reminders past due that nobody sent (sent late if still useful)."""
+    """Rebuild from the database what Redis lost or does not hold yet: events never
+    processed, the jobs of the reminders due within the window (lost, or come within reach
+    since the last run: every minute this tops the window up), and reminders past due that
+    nobody sent (sent late if still useful)."""
     current()
     with database.connection_context():
         return rebuild(utcnow())
@@ -80,8 +82,9 @@ def rebuild(now: datetime) -> dict[str, int]:
     for event_id in events:
         queue.enqueue(PROCESS_EVENT, event_id)
     clock = reminders.clock()
-    future = clock.missing(reminders.scheduled_reminders(after=now))
-    reminders.apply_jobs(future, [])
+    window = reminders.scheduled_reminders(after=now, before=now + reminders.WINDOW)
+    future = clock.missing(window)  # the top-up: what came within reach since the last run
+    reminders.apply_jobs(future, [], now)
     overdue = clock.missing(reminders.scheduled_reminders(before=now - LATE_GRACE))
     for reminder_id, _ in overdue:
         queue.enqueue(SEND, reminder_id)

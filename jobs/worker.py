@@ -24,6 +24,7 @@ from collections.abc import Callable
 from jobs.runtime import use_config
 from yume.config import Config
 from yume.queue import QUEUE_NAME, get_queue
+from yume.redis_connection import connect
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ def run_worker(config: Config, burst: bool = False) -> None:
     """An RQ worker on the default queue. SimpleWorker: no fork per job, so a turn costs
     milliseconds, not a process. Delayed jobs (quiet windows, retries) are moved to the
     queue by the scheduler process, not by a scheduler process forked from each worker."""
-    from redis import Redis
     from rq import Queue, SimpleWorker
 
     from jobs.maintenance import reconcile
@@ -44,7 +44,7 @@ def run_worker(config: Config, burst: bool = False) -> None:
 
     use_config(config)
     get_queue(config.redis_url)
-    connection = Redis.from_url(config.redis_url)
+    connection = connect(config.redis_url)
     reconcile()  # whatever Redis forgot while we were down: turns and sends,
     reconcile_reminders()  # appointment events and reminder jobs
     worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
@@ -52,11 +52,9 @@ def run_worker(config: Config, burst: bool = False) -> None:
 
 
 def build_scheduler(config: Config):  # -> jobs.periodic.YumeScheduler
-    from redis import Redis
-
     from jobs.periodic import YumeScheduler
 
-    connection = Redis.from_url(config.redis_url)
+    connection = connect(config.redis_url)
     return YumeScheduler(queue_name=QUEUE_NAME, connection=connection, interval=SCHEDULER_INTERVAL)
 
 

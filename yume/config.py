@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from dotenv import load_dotenv
 
+from yume.redis_connection import with_tls_verify
+
 DEFAULT_DATABASE_URL = "sqlite:///yume.db"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
@@ -25,6 +27,17 @@ def env_int(name: str, default: int, environ: dict[str, str]) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def env_bool(name: str, default: bool, environ: dict[str, str]) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 def env_str(name: str, environ: dict[str, str]) -> str | None:
@@ -62,7 +75,7 @@ class Config:
             environ = dict(os.environ)
         return cls(
             database_url=env_str("DATABASE_URL", environ) or DEFAULT_DATABASE_URL,
-            redis_url=env_str("REDIS_URL", environ),
+            redis_url=_redis_url(environ),
             admin_token=env_str("YUME_ADMIN_TOKEN", environ),
             meta_app_secret=env_str("META_APP_SECRET", environ),
             meta_verify_token=env_str("META_WEBHOOK_VERIFY_TOKEN", environ),
@@ -74,3 +87,10 @@ class Config:
             quiet_seconds=env_int("YUME_QUIET_SECONDS", 2, environ),
             port=env_int("PORT", 8000, environ),
         )
+
+
+def _redis_url(environ: dict[str, str]) -> str | None:
+    """REDIS_URL, carrying REDIS_TLS_VERIFY (default on) when it is `rediss://`."""
+    url = env_str("REDIS_URL", environ)
+    verify = env_bool("REDIS_TLS_VERIFY", True, environ)
+    return with_tls_verify(url, verify) if url else None

@@ -32,6 +32,8 @@ def build_database(url: str, pooled: bool = True, shared: bool = False) -> Datab
         if shared:
             options["check_same_thread"] = False
         return connect(url, pragmas=SQLITE_PRAGMAS, **options)
+    # a URL's user and password are percent-encoded (libpq and the platforms agree)
+    options.update(unquote_user=True, unquote_password=True)
     if url.startswith(("postgres://", "postgresql://")) and pooled:
         return connect("postgresql+pool://" + url.split("://", 1)[1], **POOL, **options)
     return connect(url, **options)
@@ -44,8 +46,9 @@ def open_database(url: str) -> Database:
     return db
 
 
-def is_postgres() -> bool:
-    return isinstance(database.obj, PostgresqlDatabase)
+def is_postgres(db: Database | None = None) -> bool:
+    """Whether `db` (default: the process's database) is PostgreSQL."""
+    return isinstance(db if db is not None else database.obj, PostgresqlDatabase)
 
 
 def is_sqlite() -> bool:

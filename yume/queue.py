@@ -46,10 +46,11 @@ def resolve(job: str) -> Callable[..., Any]:
 
 class RedisQueue:
     def __init__(self, url: str) -> None:
-        from redis import Redis
         from rq import Queue
 
-        self.connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        from yume.redis_connection import connect
+
+        self.connection = connect(url)
         self.queue = Queue(QUEUE_NAME, connection=self.connection)
 
     def enqueue(self, job: str, *args: Any, delay: float = 0) -> None:
@@ -74,8 +75,8 @@ class RedisQueue:
         """One round trip when a run is already waiting (SET NX); the flag expires on its own
         should the job be lost with it, and the reconciler covers the rest."""
         key = f"yume:pending:{job}"
-        try:
-            if not self.connection.set(key, 1, nx=True, ex=PENDING_SECONDS):
+        try:  # SET NX EX as a bare command: redis-py's keyword wrapper costs more than the trip
+            if not self.connection.execute_command("SET", key, 1, "NX", "EX", PENDING_SECONDS):
                 return
         except Exception:
             log.exception("queue.enqueue-failed job=%s", job)

@@ -4,10 +4,13 @@ One `Reminder` row per appointment and offset (the organization's
 `reminder_offsets_minutes`, default 24 h and 2 h), due at the start minus the offset in
 absolute time. A row whose moment already passed when it was planned is `skipped`.
 
-With Redis, each scheduled row has an rq-scheduler job (`RQSchedulerClock`) named after the
-row and its due instant, so moving a reminder never collides with a job already queued; in
-embedded mode and in tests without Redis there are no jobs and a periodic sweep sends what
-is due (`DatabaseClock`). Either way the job is only a wake-up call: `claim_and_queue`
+With Redis, each scheduled row due within the next `WINDOW` (2 h) has an rq-scheduler job
+(`RQSchedulerClock`) named after the row and its due instant, so moving a reminder never
+collides with a job already queued. Rows due later live only in the database: the reminder
+reconciler tops the window up every minute (`jobs.reminders.rebuild`), so Redis holds a
+couple of hours of reminders however far ahead the book is filled. In embedded mode and in
+tests without Redis there are no jobs and a periodic sweep sends what is due
+(`DatabaseClock`). Either way the job is only a wake-up call: `claim_and_queue`
 decides from the database, with a conditional UPDATE, and a job that fires twice, early,
 late, or for a moved reminder sends nothing it should not. Late reminders still go while
 the appointment has not begun, unless a later reminder of the same appointment is due too.
@@ -26,7 +29,14 @@ from yume.brain import Buttons
 from yume.conversations import conversation_with
 from yume.customers import reachable
 from yume.db import is_postgres, write_transaction
-from yume.models import ACTIVE_STATUSES, Appointment, Conversation, Message, Organization
+from yume.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    Conversation,
+    Message,
+    Organization,
+    utcnow,
+)
 from yume.queue import JOB_TIMEOUT, QUEUE_NAME, RedisQueue, default_queue
 from yume.reminders_models import Reminder
 from yume.templates import APPOINTMENT_REMINDER, CANCEL, CHANGE, CONFIRM
@@ -37,6 +47,11 @@ SEND_JOB = "jobs.reminders.send_reminder"
 DEFAULT_OFFSETS = (1440, 120)
 # rq-scheduler compares whole seconds, and hosts' clocks differ a little.
 EARLY_TOLERANCE = timedelta(seconds=5)
+# Only reminders due this soon have a job in Redis; the reconciler's top-up (every minute)
+# loads the rest as they come within reach.
+WINDOW = timedelta(hours=2)
+# A job loaded by a top-up on a host whose clock runs a little ahead is still unscheduled.
+WINDOW_MARGIN = timedelta(minutes=5)
 PAYLOAD_PREFIX = "rem"
 ACTIONS = {"confirm": CONFIRM, "change": CHANGE, "cancel": CANCEL}
 
@@ -107,7 +122,9 @@ class RQSchedulerClock:
             job_id=job_id(reminder_id, due_at),
             timeout=JOB_TIMEOUT,
             job_result_ttl=600,
-            job_description=f"{SEND_JOB}({reminder_id}) due {due_at.isoformat()}",
+            # at most 64 bytes: Redis then keeps the job's hash compact (listpack), half the
+            # memory of a hash with one longer value
+            job_description=f"send_reminder({reminder_id}) due {due_at:%Y-%m-%d %H:%M:%S}Z",
         )
 
     def unschedule(self, reminder_id: int, due_at: datetime) -> None:
@@ -137,17 +154,28 @@ def clock() -> ReminderClock:
     return DatabaseClock()
 
 
+def in_window(due_at: datetime, now: datetime, margin: timedelta = timedelta(0)) -> bool:
+    """Whether a reminder due at `due_at` belongs in Redis now."""
+    return due_at <= now + WINDOW + margin
+
+
 def apply_jobs(
-    schedule: Iterable[tuple[int, datetime]], unschedule: Iterable[tuple[int, datetime]]
+    schedule: Iterable[tuple[int, datetime]],
+    unschedule: Iterable[tuple[int, datetime]],
+    now: datetime | None = None,
 ) -> None:
-    """Tell the clock (after the commit). Redis down is not an error: the reconciler
-    rebuilds every missing job from the database."""
+    """Tell the clock (after the commit) about the reminders due within the window; later
+    ones stay in the database until a top-up loads them. Redis down is not an error: the
+    reconciler rebuilds every missing job from the database."""
+    now = now or utcnow()
     try:
         where = clock()
         for reminder_id, due_at in unschedule:
-            where.unschedule(reminder_id, due_at)
+            if in_window(due_at, now, WINDOW_MARGIN):
+                where.unschedule(reminder_id, due_at)
         for reminder_id, due_at in schedule:
-            where.schedule(reminder_id, due_at)
+            if in_window(due_at, now):
+                where.schedule(reminder_id, due_at)
     except Exception:
         log.exception("reminders.schedule-failed; the reconciler will rebuild the jobs")
 

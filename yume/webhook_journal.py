@@ -10,13 +10,14 @@ a row that fails to ingest stays here with its error for ops, and is retried.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from peewee import BlobField, Database, IntegerField, TextField
 
-from yume.db import build_database
+from yume.db import build_database, is_postgres
 from yume.group_commit import GroupCommit
 from yume.models import BaseModel, UTCDateTimeField, utcnow
 
@@ -39,12 +40,82 @@ COLUMNS = [InboundWebhook.body, InboundWebhook.received_at, InboundWebhook.attem
 _EPOCH = datetime(1970, 1, 1)
 
 
+class _PostgresBatch:
+    """One INSERT prepared once per connection for every batch size: the batch's bodies go as
+    one bytea array (unnest), so a flush is a single EXECUTE that psycopg2 sends as it is, with
+    no SQL built in Python. The rows of a batch share the instant the batch was committed.
+
+    Behind a pooler in transaction mode (PgBouncer) a prepared statement may live on another
+    server connection than the next EXECUTE: then the journal sends the same INSERT unprepared
+    from that moment on, and the batch still goes in."""
+
+    NAME = "yume_journal_insert"
+    INSERT = (
+        "INSERT INTO inbound_webhook (body, received_at, attempts) "
+        "SELECT body, {at}, 0 FROM unnest({bodies}) AS batch(body)"
+    )
+    PREPARE = f"PREPARE {NAME}(bytea[], timestamp) AS " + INSERT.format(bodies="$1", at="$2")
+    EXECUTE = f"EXECUTE {NAME}(%(bodies)s, %(at)s)"
+    PLAIN = INSERT.format(bodies="%(bodies)s::bytea[]", at="%(at)s")
+
+    def __init__(self, db: Database) -> None:
+        from psycopg2 import Binary, errors
+
+        self._db = db
+        self._binary = Binary
+        self._lost = errors.InvalidSqlStatementName  # the EXECUTE met no such statement
+        self._exists = errors.DuplicatePreparedStatement  # a pooled server has it already
+        self._prepared_on: object | None = None
+        self.prepared = True  # False once a pooler lost a prepared statement
+
+    def write(self, bodies: list[bytes], at: datetime) -> None:
+        connection = self._db.connection()
+        values = {"bodies": [self._binary(body) for body in bodies], "at": at}
+        with connection.cursor() as cursor:
+            if not self.prepared:
+                cursor.execute(self.PLAIN, values)
+                return
+            if self._prepared_on is not connection:  # a new connection: prepare it once
+                with contextlib.suppress(self._exists):
+                    cursor.execute(self.PREPARE)
+                self._prepared_on = connection
+            try:
+                cursor.execute(self.EXECUTE, values)
+            except self._lost:  # autocommit: nothing to roll back
+                self.prepared = False
+                cursor.execute(self.PLAIN, values)
+
+
+class _PeeweeBatch:
+    """SQLite: peewee's multi-row INSERT, built once per batch size (building SQL costs more
+    CPU than sending it, and every batch of a size is the same statement)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._statements: dict[int, str] = {}
+
+    def _statement(self, rows: int) -> str:
+        statement = self._statements.get(rows)
+        if statement is None:
+            query = InboundWebhook.insert_many([(b"", _EPOCH, 0)] * rows, fields=COLUMNS)
+            statement = self._db.get_sql_context().sql(query).query()[0]
+            self._statements[rows] = statement
+        return statement
+
+    def write(self, bodies: list[bytes], at: datetime) -> None:
+        body, stamp = InboundWebhook.body.db_value, InboundWebhook.received_at.db_value(at)
+        values = [value for raw in bodies for value in (body(raw), stamp, 0)]
+        self._db.execute_sql(self._statement(len(bodies)), values)
+
+
 class WebhookJournal:
     """Records deliveries durably, then asks for an ingest (`after_commit`, once per batch).
 
     The batches go through a connection of the journal's own, opened on first use in each
     process (never before gunicorn forks) and used by one batch leader at a time: one
-    multi-row INSERT in autocommit is one round trip and one durable commit."""
+    INSERT in autocommit is one round trip and one durable commit. A request does nothing
+    but hand its bytes over: the time stamp is taken once per batch, parsing is the ingest
+    job's."""
 
     def __init__(self, database_url: str, after_commit: Callable[[], None]) -> None:
         self._database_url = database_url
@@ -53,29 +124,13 @@ class WebhookJournal:
 
     def _start(self) -> None:
         self._db: Database = build_database(self._database_url, pooled=False, shared=True)
-        self._group: GroupCommit[Delivery] = GroupCommit(self._flush, self._after_commit)
-        self._statements: dict[int, str] = {}
+        self._batch = _PostgresBatch(self._db) if is_postgres(self._db) else _PeeweeBatch(self._db)
+        self._group: GroupCommit[bytes] = GroupCommit(self._flush, self._after_commit)
         self._pid = os.getpid()
 
-    def _statement(self, rows: int) -> str:
-        """Peewee's INSERT for `rows` rows, built once per batch size: building SQL costs
-        more CPU than sending it, and every batch of a size is the same statement."""
-        statement = self._statements.get(rows)
-        if statement is None:
-            query = InboundWebhook.insert_many([(b"", _EPOCH, 0)] * rows, fields=COLUMNS)
-            statement = self._db.get_sql_context().sql(query).query()[0]
-            self._statements[rows] = statement
-        return statement
-
-    def _flush(self, deliveries: Sequence[Delivery]) -> None:
-        body, received_at = InboundWebhook.body, InboundWebhook.received_at
-        values = [
-            value
-            for raw, at in deliveries
-            for value in (body.db_value(raw), received_at.db_value(at), 0)
-        ]
+    def _flush(self, bodies: Sequence[bytes]) -> None:
         try:
-            self._db.execute_sql(self._statement(len(deliveries)), values)
+            self._batch.write(list(bodies), utcnow())
         except Exception:
             self._db.close()  # a broken connection is replaced on the next batch
             raise
@@ -84,4 +139,4 @@ class WebhookJournal:
         """Return once `body` is committed; raise if the database refused it."""
         if os.getpid() != self._pid:  # forked (gunicorn --preload): nothing of the parent's
             self._start()
-        self._group.submit((body, utcnow()))
+        self._group.submit(body)

@@ -22,10 +22,11 @@ def _check_database() -> str | None:
 
 
 def _check_redis(url: str) -> str | None:
-    from redis import Redis
+    from yume.redis_connection import connect
 
     try:
-        Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        with connect(url, socket_connect_timeout=1, socket_timeout=1) as client:
+            client.ping()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
