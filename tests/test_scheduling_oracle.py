@@ -1,9 +1,9 @@
 """The availability engine against a brute-force, minute-by-minute oracle.
 
 Hypothesis invents weeks with breaks, opening hours (or none), dated extra hours and
-time off (some across midnight), business-wide closures, appointments with buffers, services, slot grids,
-`now`, notice and horizon, for one to three staff in Mexico's time zones, DST days
-included; the engine must answer exactly what the oracle (bench/oracle.py) answers.
+time off (some across midnight), business-wide closures, appointments with buffers,
+services, slot grids, `now`, notice and horizon, for one to three staff in Mexico's time
+zones, DST days included; the engine must answer exactly what the oracle (bench/oracle.py) answers.
 """
 
 from __future__ import annotations
