@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
         if not database.is_closed():
             database.close()
 
+    from yume.web.connect import connect
     from yume.web.dashboard import mount_dashboard
     from yume.web.health import health
     from yume.web.webhooks import install_journal, webhooks
@@ -41,6 +42,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(health)
     app.register_blueprint(webhooks)
+    app.register_blueprint(connect)  # issue 10: the connect page
     mount_dashboard(app, config)
     register_api(app)
     return app
