@@ -133,6 +133,7 @@ def _write(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_ty
         handler.send_response(status)
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("Access-Control-Allow-Origin", "*")  # as Meta's CDN: crossorigin
         handler.end_headers()
         handler.wfile.write(body)
     except (BrokenPipeError, ConnectionResetError):

@@ -31,3 +31,12 @@ def finish(waba_id: str, phone_number_id: str | None = None, coexistence: bool =
     from tests.fake_facebook import finish_event
 
     return finish_event(waba_id, phone_number_id, coexistence)
+
+
+def wait_for_state(driver: object, state: str, timeout: float = 15) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def reached(d) -> bool:  # noqa: ANN001
+        return d.execute_script("return document.body.getAttribute('data-state')") == state
+
+    WebDriverWait(driver, timeout).until(reached)
