@@ -52,6 +52,7 @@ def greet_owner(org: Organization, config: Config, now: datetime | None = None) 
     else:
         message = delivery.queue_action(conversation, Text(text), now)
         Message.update(status=delivery.WAITING).where(Message.id == message.id).execute()
+        message.status = delivery.WAITING
         log.info("onboarding.greeting-waiting org=%s", org.id)
         return message
     delivery.deliver(conversation, delivery.client_for(org, config), now)

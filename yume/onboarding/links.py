@@ -19,7 +19,7 @@ from yume import business, crypto
 from yume.db import database
 from yume.errors import Invalid
 from yume.models import Organization, utcnow
-from yume.onboarding.models import Connection, SignupLink
+from yume.onboarding.models import DISCONNECTED, PENDING, Connection, SignupLink
 
 SALT = "yume-signup-link"
 DEFAULT_DAYS = 7
@@ -72,9 +72,10 @@ def create_invite(
     with database.atomic():
         if org_id is not None:
             org = business.get_organization(org_id)
+            _start_over(connection_of(org), now)
         else:
             org = _new_business(name or "", owner_phone or "", owner_name)
-        connection_of(org)
+            connection_of(org)
         link = SignupLink.create(
             organization=org,
             nonce=secrets.token_urlsafe(16),
@@ -83,6 +84,25 @@ def create_invite(
         )
     token = _serializer().dumps({"l": link.id, "n": link.nonce})
     return Invite(org, link, token)
+
+
+def _start_over(connection: Connection, now: datetime) -> None:
+    """A disconnected business signs up afresh: what the last signup left is forgotten
+    (Meta allows the Coexistence sync again after offboarding)."""
+    if connection.state not in (DISCONNECTED, PENDING):
+        return
+    Connection.update(
+        state=PENDING,
+        reason="",
+        waba_id=None,
+        phone_number_id=None,
+        business_id=None,
+        code_hash=None,
+        last_event="",
+        event_data=None,
+        steps={},
+        updated_at=now,
+    ).where(Connection.id == connection.id).execute()
 
 
 def _new_business(name: str, owner_phone: str, owner_name: str) -> Organization:
