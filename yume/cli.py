@@ -225,9 +225,12 @@ def _register_extras() -> None:
     """Commands that live beside their feature: template sync (reminders), Claude usage and
     the webhook journal."""
     from yume.commands.journal import journal
+    from yume.commands.onboarding import invite, orgs
     from yume.commands.templates import templates
     from yume.commands.usage import usage
 
+    main.add_command(invite)
+    main.add_command(orgs)
     main.add_command(journal)
     main.add_command(templates)
     main.add_command(usage)

@@ -118,6 +118,8 @@ def openapi_options() -> dict[str, Any]:
 
 
 def register_api(app: Flask) -> None:
+    from yume.web import signup_api  # noqa: F401  (issue 10: its routes join this blueprint)
+
     _reflow_descriptions(api.paths)
     app.register_api(api)  # type: ignore[attr-defined]
     app.register_error_handler(404, _routing_error)
