@@ -7,7 +7,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import DATABASE_URL
+from tests.conftest import DATABASE_URL, SECRET_KEY
 from yume import business
 from yume.commands.templates import templates
 from yume.reminders_models import business_account_id, set_business_account_id
@@ -29,6 +29,7 @@ VARIABLE = re.compile(r"\{\{(\d+)\}\}")
 def run(fake_graph):
     runner = CliRunner()
     env = {"DATABASE_URL": DATABASE_URL, "META_GRAPH_URL": fake_graph.url}
+    env["YUME_SECRET_KEY"] = SECRET_KEY  # a deployment's commands need it
 
     def invoke(*args: str):
         return runner.invoke(templates, list(args), env=env)
