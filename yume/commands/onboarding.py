@@ -6,8 +6,18 @@ from __future__ import annotations
 import click
 
 from yume.commands import connect, load_config
+from yume.config import Config
+from yume.db import database
 from yume.errors import DomainError
+from yume.migrations import migrate
 from yume.phones import InvalidPhone
+
+
+def _ready(config: Config) -> Config:
+    """Open the database and bring its schema up to date, as `serve` and `chat` do."""
+    connect(config)
+    migrate(database.obj)
+    return config
 
 
 @click.command()
@@ -28,7 +38,7 @@ def invite(
     """Make a one-time signup link to /connect/<token> for a business's owner."""
     from yume.onboarding.links import create_invite
 
-    config = connect(load_config())
+    config = _ready(load_config())
     if org_id is None and not (name and owner_phone):
         raise click.ClickException(
             "da --name y --owner-phone (o --org N para un negocio que ya existe)"
@@ -52,7 +62,7 @@ def orgs() -> None:
     from yume.onboarding.links import connection_of
     from yume.onboarding.templates import APPROVED, statuses
 
-    connect(load_config())
+    _ready(load_config())
     rows = list(Organization.select().order_by(Organization.id))
     if not rows:
         click.echo(
