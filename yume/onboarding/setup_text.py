@@ -16,39 +16,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-WEEKDAYS = {
-    "lunes": 0,
-    "martes": 1,
-    "miercoles": 2,
-    "jueves": 3,
-    "viernes": 4,
-    "sabado": 5,
-    "sabados": 5,
-    "domingo": 6,
-    "domingos": 6,
-}
+from yume.nlu.days import MONTHS
+from yume.nlu.days import WEEKDAYS as DAY_NUMBERS
+
+WEEKDAYS = {**DAY_NUMBERS, "sabados": 5, "domingos": 6}
 WEEKDAY_NAMES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-MONTHS = {
-    name: number
-    for number, name in enumerate(
-        (
-            "enero",
-            "febrero",
-            "marzo",
-            "abril",
-            "mayo",
-            "junio",
-            "julio",
-            "agosto",
-            "septiembre",
-            "octubre",
-            "noviembre",
-            "diciembre",
-        ),
-        start=1,
-    )
-}
-MONTHS["setiembre"] = 9
 YES = frozenset({"si", "sí", "claro", "correcto", "asi es", "así es", "ok", "va", "sale", "exacto"})
 
 
@@ -287,7 +259,7 @@ def _service_words(text: str) -> list[str]:
 
 # -- closure days ----------------------------------------------------------------------------
 
-_MONTH = "|".join(MONTHS)
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _SPAN = re.compile(
     rf"\bdel?\s+(\d{{1,2}})(?:\s+de\s+({_MONTH}))?"
     rf"\s+(?:al?|hasta el)\s+(\d{{1,2}})\s+de\s+({_MONTH})"

@@ -114,8 +114,16 @@ class ContactSync:
     action: str
 
 
+class _AccountWide:
+    """An event about the whole WhatsApp Business Account, not one of its numbers."""
+
+    @property
+    def phone_number_id(self) -> None:
+        return None
+
+
 @dataclass(frozen=True)
-class AccountUpdate:
+class AccountUpdate(_AccountWide):
     """The business's account changed (field `account_update`, reference §2.8): connected,
     disconnected (PARTNER_REMOVED, ACCOUNT_OFFBOARDED…) or reconnected."""
 
@@ -125,13 +133,9 @@ class AccountUpdate:
     reason: str
     initiated_by: str
 
-    @property
-    def phone_number_id(self) -> None:
-        return None  # about the whole account, not one number
-
 
 @dataclass(frozen=True)
-class TemplateStatusChange:
+class TemplateStatusChange(_AccountWide):
     """Meta's verdict on a message template (field `message_template_status_update`)."""
 
     waba_id: str  # entry.id
@@ -140,10 +144,6 @@ class TemplateStatusChange:
     language: str
     status: str  # APPROVED, REJECTED, PAUSED, DISABLED, PENDING_DELETION…
     reason: str
-
-    @property
-    def phone_number_id(self) -> None:
-        return None  # templates belong to the account
 
 
 @dataclass(frozen=True)
