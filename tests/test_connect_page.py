@@ -164,3 +164,24 @@ def test_a_cancel_or_error_in_facebook_is_told_in_plain_spanish(
     assert not fake_graph.requests
     connection = Connection.get(Connection.organization == made.organization)
     assert connection.state == "pending" and connection.last_event == event["event"]
+
+
+def test_the_secondary_link_connects_a_new_number_without_coexistence(
+    browser, site, fake_facebook, fake_graph, jobs
+):
+    business = fake_graph.add_business()
+    made = invite()
+    number = business.numbers[0]
+    fake_facebook.script(fake_graph.issue_code(), finish_event(business.waba_id, number.id, False))
+    browser.get(made.url(site.url))
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "connect").is_enabled())
+    browser.find_element(By.ID, "new-number").click()
+    wait_for_state(browser, "connecting")
+    jobs.run()
+    wait_for_state(browser, "connected")
+    options = browser.execute_script("return window.__fbLoginOptions")
+    assert "featureType" not in options["extras"]
+    assert number.id in business.registered  # registered with a PIN, not synced
+    assert not fake_graph.calls("POST", "smb_app_data")
