@@ -33,6 +33,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -238,6 +240,7 @@ def measure_layout(
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": redis_url,
+        "YUME_SECRET_KEY": os.environ.get("YUME_SECRET_KEY") or Fernet.generate_key().decode(),
         "META_APP_SECRET": APP_SECRET,
         "META_GRAPH_URL": fake.url,
         "YUME_QUIET_SECONDS": "0",

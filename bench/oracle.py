@@ -53,10 +53,12 @@ def in_spans(spans: Sequence[Span], second: int) -> bool:
 
 
 def is_free(calendar: StaffCalendar, rules: BookingRules, minute: Minute) -> bool:
-    """Can this staff member be serving a customer during this minute?"""
+    """Can this staff member be serving a customer during this minute? (Not while they are
+    off, nor while the whole business is closed.)"""
     working = in_week(calendar.weekly, minute.local) or in_spans(calendar.extra, minute.second)
     is_open = rules.opening_hours is None or in_week(rules.opening_hours, minute.local)
-    return working and is_open and not in_spans(calendar.time_off, minute.second)
+    closed = in_spans(calendar.time_off, minute.second) or in_spans(rules.closed, minute.second)
+    return working and is_open and not closed
 
 
 def free_minutes(calendar: StaffCalendar, rules: BookingRules, day: date) -> set[int]:

@@ -33,6 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -219,6 +221,7 @@ def run(args: argparse.Namespace, redis_url: str = REDIS_URL, prepare: bool = Tr
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": redis_url,
+        "YUME_SECRET_KEY": os.environ.get("YUME_SECRET_KEY") or Fernet.generate_key().decode(),
         "META_GRAPH_URL": graph.url,
         "PYTHONPATH": str(ROOT),
     }

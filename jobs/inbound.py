@@ -19,6 +19,7 @@ from yume.db import database
 from yume.inbox import PROCESS_CONVERSATION
 from yume.models import Conversation, Message, utcnow
 from yume.notifications import notify_owner
+from yume.onboarding import readiness
 from yume.queue import get_queue
 from yume.whatsapp.client import WhatsAppClient
 
@@ -141,6 +142,9 @@ def _think(
         fetch_media=client.download_media if client is not None else None,  # issue 4: photos
     )
     try:
+        held = readiness.holding_reply(turn)  # issue 10: customers wait kindly until set up
+        if held is not None:
+            return held
         return load_brain(config).respond(turn)
     except BrainUnavailable:  # issue 4: the caller holds and retries
         raise

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.cast import Cast
+from yume import crypto
 from yume.app import create_app
 from yume.config import Config
 from yume.db import database, is_sqlite, open_database
@@ -19,6 +20,8 @@ from yume.migrations import migrate
 
 ADMIN_TOKEN = "test-admin-token"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+SECRET_KEY = "bSsSwxTrRbJgG0Hn_yWm9r6fRpzE2sPXTAcmZcn7eZA="  # a Fernet key for tests only
+crypto.use_key(SECRET_KEY)
 
 
 def _database_url() -> str:
@@ -83,7 +86,12 @@ def db() -> Iterator[None]:
 
 @pytest.fixture
 def config() -> Config:
-    return Config(database_url=DATABASE_URL, redis_url=REDIS_URL, admin_token=ADMIN_TOKEN)
+    return Config(
+        database_url=DATABASE_URL,
+        redis_url=REDIS_URL,
+        admin_token=ADMIN_TOKEN,
+        secret_key=SECRET_KEY,
+    )
 
 
 @pytest.fixture

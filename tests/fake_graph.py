@@ -98,6 +98,27 @@ def meta_error(
 
 
 @dataclass
+class FakeNumber:
+    """A phone number of a business's WhatsApp account, as the Graph API describes it."""
+
+    id: str
+    display_phone_number: str
+    verified_name: str
+    is_on_biz_app: bool = True  # Coexistence: still in the WhatsApp Business app
+
+
+@dataclass
+class FakeBusiness:
+    """A WhatsApp Business Account someone finished Embedded Signup with."""
+
+    waba_id: str
+    numbers: list[FakeNumber]
+    subscribed: bool = False
+    synced: list[tuple[str, str]] = field(default_factory=list)  # (number id, sync_type)
+    registered: dict[str, str] = field(default_factory=dict)  # number id → PIN
+
+
+@dataclass
 class FakeGraph:
     token: str | None = None  # None: any bearer token is accepted
     url: str = ""
@@ -108,6 +129,11 @@ class FakeGraph:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1), repr=False)
     _http: LocalServer = field(init=False, repr=False)
+    # Embedded Signup (issue 10): businesses, codes and the tokens they were exchanged for
+    app_id: str = "yume-test-app"
+    app_secret: str = "test-app-secret"
+    businesses: dict[str, FakeBusiness] = field(default_factory=dict, repr=False)
+    _codes: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._http = LocalServer(self)
@@ -128,6 +154,8 @@ class FakeGraph:
             self._scripts.clear()
             self._media.clear()
             self._templates.clear()
+            self.businesses.clear()
+            self._codes.clear()
 
     # -- what tests read -----------------------------------------------------------------
 
@@ -182,6 +210,49 @@ class FakeGraph:
                 if template["name"] == name:
                     template["status"] = status
 
+    def add_business(
+        self,
+        waba_id: str = "",
+        phone_number_id: str = "",
+        display_phone_number: str = "+52 55 4123 4567",
+        verified_name: str = "Barbería La Navaja",
+    ) -> FakeBusiness:
+        """A business whose owner can finish Embedded Signup; ids are made up if not given."""
+        waba_id = waba_id or str(10**14 + next(self._ids))
+        number = FakeNumber(
+            phone_number_id or str(2 * 10**14 + next(self._ids)),
+            display_phone_number,
+            verified_name,
+        )
+        business = FakeBusiness(waba_id, [number])
+        with self._lock:
+            self.businesses[waba_id] = business
+        return business
+
+    def issue_code(self) -> str:
+        """The code `FB.login` hands the page; it can be exchanged once."""
+        code = f"AQ{uuid.uuid4().hex}"
+        with self._lock:
+            self._codes[code] = None
+        return code
+
+    def issued_tokens(self) -> list[str]:
+        with self._lock:
+            return [token for token in self._codes.values() if token]
+
+    def calls(self, method: str = "", edge: str = "") -> list[RecordedRequest]:
+        """Recorded requests, by method and by the path's last part."""
+        return [
+            r
+            for r in self.requests
+            if (not method or r.method == method) and (not edge or r.path.endswith("/" + edge))
+        ]
+
+    def approve_all_templates(self) -> None:
+        with self._lock:
+            for template in self._templates:
+                template["status"] = "APPROVED"
+
     def _script(self, script: _Script) -> None:
         with self._lock:
             self._scripts.append(script)
@@ -213,6 +284,8 @@ class FakeGraph:
         return None
 
     def _answer(self, request: RecordedRequest) -> Answer:
+        if request.path.endswith("/oauth/access_token") and request.method == "GET":
+            return self._exchange(request.query)
         token = request.token
         if not token or (self.token is not None and token != self.token):
             return _error(401, 190, "Invalid OAuth access token - Cannot parse access token")
@@ -227,6 +300,10 @@ class FakeGraph:
             return self._message(request.json)
         if edge == "message_templates":
             return self._template_call(request)
+        if edge in ("subscribed_apps", "phone_numbers", "smb_app_data", "register"):
+            return self._signup_call(object_id, edge, request)
+        if edge is None and request.method == "GET" and self._number(object_id):
+            return self._number_info(object_id, request.query)
         if edge is None and request.method == "GET":
             return self._media_info(object_id)
         return _error(400, 100, f"Unsupported {request.method.lower()} request.")
@@ -291,6 +368,92 @@ class FakeGraph:
             template = {**body, "id": str(10**15 + next(self._ids)), "status": "PENDING"}
             self._templates.append(template)
         answer = {"id": template["id"], "status": "PENDING", "category": body["category"]}
+        return 200, answer, "application/json"
+
+    # -- Embedded Signup and onboarding (reference §5.4) ---------------------------------
+
+    def _exchange(self, query: dict[str, str]) -> Answer:
+        if query.get("client_id") != self.app_id or query.get("client_secret") != self.app_secret:
+            return _error(400, 101, "Error validating application. Invalid application ID.")
+        code = query.get("code", "")
+        with self._lock:
+            if code not in self._codes:
+                return _error(400, 100, "Invalid verification code format.")
+            if self._codes[code] is not None:
+                return _error(400, 100, "This authorization code has been used.", subcode=36009)
+            token = f"EAAG{uuid.uuid4().hex}{uuid.uuid4().hex}"
+            self._codes[code] = token
+        return 200, {"access_token": token, "token_type": "bearer"}, "application/json"
+
+    def _number(self, number_id: str) -> FakeNumber | None:
+        with self._lock:
+            for business in self.businesses.values():
+                for number in business.numbers:
+                    if number.id == number_id:
+                        return number
+        return None
+
+    def _business_of(self, object_id: str) -> FakeBusiness | None:
+        with self._lock:
+            if object_id in self.businesses:
+                return self.businesses[object_id]
+            for business in self.businesses.values():
+                if any(number.id == object_id for number in business.numbers):
+                    return business
+        return None
+
+    def _number_info(self, number_id: str, query: dict[str, str]) -> Answer:
+        number = self._number(number_id)
+        assert number is not None
+        info: dict[str, Any] = {
+            "id": number.id,
+            "display_phone_number": number.display_phone_number,
+            "verified_name": number.verified_name,
+            "is_on_biz_app": number.is_on_biz_app,
+            "platform_type": "CLOUD_API",
+        }
+        wanted = query.get("fields")
+        if wanted:
+            info = {k: v for k, v in info.items() if k in wanted.split(",") or k == "id"}
+        return 200, info, "application/json"
+
+    def _signup_call(self, object_id: str, edge: str, request: RecordedRequest) -> Answer:
+        business = self._business_of(object_id)
+        if business is None:
+            message = f"Unsupported {request.method.lower()} request. Object with ID '{object_id}'"
+            return _error(400, 100, message + " does not exist", subcode=33)
+        body = request.json if isinstance(request.json, dict) else {}
+        if edge == "subscribed_apps" and request.method == "POST":
+            business.subscribed = True
+            return 200, {"success": True}, "application/json"
+        if edge == "phone_numbers" and request.method == "GET":
+            data = [
+                {
+                    "id": n.id,
+                    "display_phone_number": n.display_phone_number,
+                    "verified_name": n.verified_name,
+                }
+                for n in business.numbers
+            ]
+            return 200, {"data": data}, "application/json"
+        if edge == "smb_app_data" and request.method == "POST":
+            return self._sync(business, object_id, body)
+        if edge == "register" and request.method == "POST":
+            pin = str(body.get("pin", ""))
+            if not (pin.isdigit() and len(pin) == 6):
+                return _error(400, 100, "Invalid parameter", "pin must be 6 digits")
+            business.registered[object_id] = pin
+            return 200, {"success": True}, "application/json"
+        return _error(400, 100, f"Unsupported {request.method.lower()} request.")
+
+    def _sync(self, business: FakeBusiness, number_id: str, body: dict[str, Any]) -> Answer:
+        sync_type = body.get("sync_type")
+        if sync_type not in ("smb_app_state_sync", "history"):
+            return _error(400, 100, "Invalid parameter", "sync_type")
+        if (number_id, sync_type) in business.synced:  # Meta: once, unless re-onboarded
+            return _error(400, 100, "Invalid parameter", "sync already requested")
+        business.synced.append((number_id, sync_type))
+        answer = {"messaging_product": "whatsapp", "request_id": uuid.uuid4().hex[:16]}
         return 200, answer, "application/json"
 
 

@@ -29,6 +29,9 @@ CONTRACT_PATHS = {
     "/api/v1/organizations/{org}/customers": {"get"},
     "/api/v1/organizations/{org}/customers/{id}": {"get"},
     "/api/v1/organizations/{org}/conversations/{id}/messages": {"get"},
+    # issue 10: onboarding, beyond the contract
+    "/api/v1/signup-links": {"post"},
+    "/api/v1/organizations/{org}/connection": {"get"},
 }
 
 

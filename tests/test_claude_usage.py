@@ -8,11 +8,14 @@ from types import SimpleNamespace
 
 from click.testing import CliRunner
 
-from tests.conftest import DATABASE_URL
+from tests.conftest import DATABASE_URL, SECRET_KEY
 from yume.brains.usage import ClaudeUsage, cost, daily, min_cacheable, price_of, record
 from yume.commands.usage import usage
 
 NOW = datetime.now(UTC)
+
+
+ENV = {"DATABASE_URL": DATABASE_URL, "YUME_SECRET_KEY": SECRET_KEY}
 
 
 def tokens(inp: int, out: int, write: int = 0, read: int = 0) -> SimpleNamespace:
@@ -55,11 +58,9 @@ def test_it_sums_usage_per_organization_day_and_model(cast):
 
 def test_the_usage_command_reports_days_and_cost(cast):
     record(cast.org, None, "claude-haiku-4-5", tokens(1000, 100, 4000, 8000), NOW)
-    result = CliRunner().invoke(usage, ["--days", "7"], env={"DATABASE_URL": DATABASE_URL})
+    result = CliRunner().invoke(usage, ["--days", "7"], env=ENV)
     assert result.exit_code == 0, result.output
     assert "Barbería Don Chuy" in result.output and "claude-haiku-4-5" in result.output
     assert "0.0073" in result.output and "Total: 1 llamadas" in result.output
-    only_other = CliRunner().invoke(
-        usage, ["--org", str(cast.other_org.id)], env={"DATABASE_URL": DATABASE_URL}
-    )
+    only_other = CliRunner().invoke(usage, ["--org", str(cast.other_org.id)], env=ENV)
     assert "Sin uso de Claude" in only_other.output

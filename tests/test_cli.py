@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import DATABASE_URL
+from tests.conftest import DATABASE_URL, SECRET_KEY
 from yume.cli import main
 from yume.demo import DEMO_PHONE_NUMBER_ID
 from yume.models import (
@@ -30,7 +30,8 @@ def run():
     runner = CliRunner()
 
     def invoke(*args: str):
-        return runner.invoke(main, list(args), env={"DATABASE_URL": DATABASE_URL})
+        env = {"DATABASE_URL": DATABASE_URL, "YUME_SECRET_KEY": SECRET_KEY}
+        return runner.invoke(main, list(args), env=env)
 
     return invoke
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yume.whatsapp.payloads import (
+    AccountUpdate,
     ContactSync,
     Echo,
     Event,
@@ -18,6 +19,7 @@ from yume.whatsapp.payloads import (
     Inbound,
     PlatformError,
     StatusUpdate,
+    TemplateStatusChange,
     parse_webhook,
     phone_number_ids,
 )
@@ -469,14 +471,6 @@ def test_it_tells_business_messages_apart_without_a_display_number():
             Ignored("history", "history sync declined by the business (2593109)", BUSINESS),
         ),
         (
-            "account_update_partner_removed",
-            Ignored("account_update", "account_update PARTNER_REMOVED PRIMARY_INACTIVITY SYSTEM"),
-        ),
-        (
-            "message_template_status_update",
-            Ignored("message_template_status_update", "template recordatorio_cita APPROVED"),
-        ),
-        (
             "unknown_field",
             Ignored("phone_number_quality_update", "unhandled field 'phone_number_quality_update'"),
         ),
@@ -486,14 +480,49 @@ def test_it_ignores_what_yume_does_not_act_on_with_a_reason(name, expected):
     assert only(load(name)) == expected
 
 
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "account_update_partner_removed",
+            AccountUpdate(
+                "102290129340398", "525541234567", "PARTNER_REMOVED", "PRIMARY_INACTIVITY", "SYSTEM"
+            ),
+        ),
+        (
+            "account_update_account_offboarded",
+            AccountUpdate("102290129340398", "525541234567", "ACCOUNT_OFFBOARDED", "", ""),
+        ),
+        (
+            "account_update_account_reconnected",
+            AccountUpdate("102290129340398", "525541234567", "ACCOUNT_RECONNECTED", "", ""),
+        ),
+        (
+            "message_template_status_update",
+            TemplateStatusChange(
+                "102290129340398", "1228395058452031", "recordatorio_cita", "es_MX", "APPROVED", ""
+            ),
+        ),
+        (
+            "message_template_status_rejected",
+            TemplateStatusChange(
+                "102290129340398",
+                "1228395058452032",
+                "yume_cita_agendada",
+                "es_MX",
+                "REJECTED",
+                "INVALID_FORMAT",
+            ),
+        ),
+    ],
+)
+def test_it_reads_account_and_template_lifecycle_events(name, expected):
+    assert only(load(name)) == expected
+
+
 # --- every fixture, and the event types themselves -----------------------------------------
 
-IGNORED_FIXTURES = {
-    "account_update_partner_removed",
-    "history_declined",
-    "message_template_status_update",
-    "unknown_field",
-}
+IGNORED_FIXTURES = {"history_declined", "unknown_field"}
 
 
 @pytest.mark.parametrize("name", FIXTURES)

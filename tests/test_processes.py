@@ -19,7 +19,7 @@ import requests
 
 from tests import webhooks
 from tests.brains import EchoBrain
-from tests.conftest import DATABASE_URL, REDIS_URL
+from tests.conftest import DATABASE_URL, REDIS_URL, SECRET_KEY
 from tests.servers import free_port, wait_until_serving
 from yume.app import create_app
 from yume.chat import Simulator
@@ -158,6 +158,7 @@ def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
         "YUME_BRAIN": "tests.brains.EchoBrain",
         "YUME_QUIET_SECONDS": "1",
         "YUME_ONE_DYNO": "1",
+        "YUME_SECRET_KEY": SECRET_KEY,
         "PORT": str(port),
         "PYTHONPATH": str(ROOT),
     }

@@ -1,9 +1,9 @@
 """The availability engine against a brute-force, minute-by-minute oracle.
 
 Hypothesis invents weeks with breaks, opening hours (or none), dated extra hours and
-time off (some across midnight), appointments with buffers, services, slot grids,
-`now`, notice and horizon, for one to three staff in Mexico's time zones, DST days
-included; the engine must answer exactly what the oracle (bench/oracle.py) answers.
+time off (some across midnight), business-wide closures, appointments with buffers,
+services, slot grids, `now`, notice and horizon, for one to three staff in Mexico's time
+zones, DST days included; the engine must answer exactly what the oracle (bench/oracle.py) answers.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ def scenarios(draw: st.DrawFn, days: st.SearchStrategy[tuple[str, date]]) -> Sce
         min_notice_minutes=draw(st.sampled_from([0, 0, 30, 60, 24 * 60]) | st.integers(0, 3000)),
         horizon_days=draw(st.integers(0, 90)),
         opening_hours=draw(st.none() | long_days() | weekly_hours(max_per_day=2)),
+        # business-wide closures: whole days, an afternoon, or none at all (most weeks)
+        closed=tuple(draw(st.just([]) | spans_near(base, 2 * 1440, count=2))),
     )
     service = ServiceSpec(1, draw(st.integers(5, 240)), draw(st.sampled_from([0, 5, 10, 15, 45])))
     return Scenario(

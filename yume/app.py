@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask_openapi3 import OpenAPI
 
+from yume import crypto
 from yume.config import Config
 from yume.db import database, open_database
 from yume.queue import get_queue
@@ -14,6 +15,8 @@ from yume.queue import get_queue
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
+    if config.secret_key:  # tokens are encrypted at rest; the processes require the key
+        crypto.use_key(config.secret_key)
     open_database(config.database_url)
     from yume.web.api import openapi_options, register_api
 
@@ -30,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
         if not database.is_closed():
             database.close()
 
+    from yume.web.connect import connect
     from yume.web.dashboard import mount_dashboard
     from yume.web.health import health
     from yume.web.webhooks import install_journal, webhooks
@@ -38,6 +42,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(health)
     app.register_blueprint(webhooks)
+    app.register_blueprint(connect)  # issue 10: the connect page
     mount_dashboard(app, config)
     register_api(app)
     return app

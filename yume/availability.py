@@ -33,6 +33,7 @@ from yume.timeutil import local_midnight_utc, zone
 
 EXTRA, TIME_OFF = "extra", "time_off"  # AvailabilityException kinds
 BUSY = "busy"  # what an active appointment is, beside them
+CLOSED = "closed"  # a business-wide closure (yume/closures.py), under staff id 0
 # No booking holds anyone this long (services: at most 12 h plus a 4 h buffer, see
 # yume.business); the bound lets the (staff, start_at) index skip every older booking.
 LONGEST_HOLD = timedelta(days=2)
@@ -40,7 +41,9 @@ NAIVE_EPOCH = datetime(1970, 1, 1)
 ONE_SECOND = timedelta(seconds=1)
 
 
-def booking_rules(org: Organization, opening: WeeklyHours | None) -> BookingRules:
+def booking_rules(
+    org: Organization, opening: WeeklyHours | None, closed: Sequence[Span] = ()
+) -> BookingRules:
     settings = org.effective_settings
     return BookingRules(
         tz=zone(org.timezone),
@@ -48,6 +51,7 @@ def booking_rules(org: Organization, opening: WeeklyHours | None) -> BookingRule
         min_notice_minutes=int(settings["min_notice_minutes"]),
         horizon_days=int(settings["booking_horizon_days"]),
         opening_hours=opening,
+        closed=tuple(closed),
     )
 
 
@@ -129,11 +133,14 @@ def stored_epoch(value: str | datetime) -> int:
 
 
 def dated_spans_sql(staff_count: int, excluding: bool) -> str:
-    """Exceptions and active appointments touching [start, end) as (staff id, kind, start,
-    end) rows; appointments come as kind BUSY, held until `busy_until`."""
+    """Business closures, exceptions and active appointments touching [start, end) as
+    (staff id, kind, start, end) rows; closures come as staff 0, kind CLOSED, and
+    appointments as kind BUSY, held until `busy_until`."""
     ids, p = placeholders(staff_count), database.param
     sql = (
-        "SELECT staff_id, kind, start_at, end_at FROM availability_exception"
+        f"SELECT 0, '{CLOSED}', start_at, end_at FROM business_closure"
+        f" WHERE organization_id = {p} AND end_at > {p} AND start_at < {p}"
+        " UNION ALL SELECT staff_id, kind, start_at, end_at FROM availability_exception"
         f" WHERE staff_id IN ({ids}) AND end_at > {p} AND start_at < {p}"
         f" UNION ALL SELECT staff_id, '{BUSY}', start_at, busy_until FROM appointment"
         f" WHERE staff_id IN ({ids}) AND status IN ({placeholders(len(ACTIVE_STATUSES))})"
@@ -145,19 +152,24 @@ def dated_spans_sql(staff_count: int, excluding: bool) -> str:
 
 
 def dated_spans(
-    ids: Sequence[int], start: datetime, end: datetime, exclude_appointment_id: int | None
+    org_id: int,
+    ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    exclude_appointment_id: int | None,
 ) -> dict[str, dict[int, list[Span]]]:
-    """Spans by kind ("extra", "time_off", BUSY), then by staff id."""
+    """Spans by kind ("extra", "time_off", BUSY, CLOSED), then by staff id (0: closures)."""
     excluding = exclude_appointment_id is not None
     window = [stored(start), stored(end)]
-    params = [*ids, *window, *ids, *ACTIVE_STATUSES, stored(start - LONGEST_HOLD), *window]
+    params = [org_id, *window, *ids, *window, *ids, *ACTIVE_STATUSES]
+    params += [stored(start - LONGEST_HOLD), *window]
     if excluding:
         params.append(exclude_appointment_id)
     spans: dict[str, dict[int, list[Span]]] = {
-        kind: defaultdict(list) for kind in (EXTRA, TIME_OFF, BUSY)
+        kind: defaultdict(list) for kind in (EXTRA, TIME_OFF, BUSY, CLOSED)
     }
     for staff_id, kind, s, e in fetch(dated_spans_sql(len(ids), excluding), params):
-        kind = kind if kind in (EXTRA, BUSY) else TIME_OFF
+        kind = kind if kind in (EXTRA, BUSY, CLOSED) else TIME_OFF
         spans[kind][staff_id].append((stored_epoch(s), stored_epoch(e)))
     return spans
 
@@ -173,8 +185,8 @@ def load_calendars(
     [start, end), in two queries (staff must not be empty)."""
     ids = [s.id for s in staff]
     weekly, opening = weeks_and_opening(ids, org)
-    calendars = _calendars(staff, weekly, dated_spans(ids, start, end, exclude_appointment_id))
-    return booking_rules(org, opening), calendars
+    spans = dated_spans(org.id, ids, start, end, exclude_appointment_id)
+    return booking_rules(org, opening, spans[CLOSED][0]), _calendars(staff, weekly, spans)
 
 
 def _calendars(

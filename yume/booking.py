@@ -33,7 +33,14 @@ from yume.phones import normalize_phone
 from yume.scheduling import refusal
 
 # Refusals ranked from most to least telling when no staff member can take a time.
-REFUSAL_ORDER = ("in_the_past", "too_soon", "beyond_horizon", "slot_unavailable", "outside_hours")
+REFUSAL_ORDER = (
+    "in_the_past",
+    "too_soon",
+    "beyond_horizon",
+    "business_closed",
+    "slot_unavailable",
+    "outside_hours",
+)
 
 
 def get_or_create_customer(org: Organization, phone: str, name: str | None = None) -> Customer:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from yume.commands import connect, load_config
+from yume.commands import connect, load_config, secrets_for
 from yume.config import Config
 from yume.db import database
 from yume.errors import DomainError
@@ -31,7 +31,7 @@ def main() -> None:
 def migrate_command() -> None:
     """Apply pending database migrations (DATABASE_URL)."""
     config = load_config()
-    connect(config)
+    connect(config, "migrate" if config.production else None)
     applied = migrate(database.obj)
     click.echo("Migraciones aplicadas: " + ", ".join(applied) if applied else "Nada que migrar.")
 
@@ -165,6 +165,7 @@ def worker(burst: bool) -> None:
     from jobs.worker import run_worker
 
     config = _redis_config()
+    secrets_for(config, "worker")
     run_worker(config, burst=burst)
 
 
@@ -174,7 +175,9 @@ def scheduler(burst: bool) -> None:
     """Run rq-scheduler with Yume's periodic jobs (needs REDIS_URL)."""
     from jobs.worker import run_scheduler
 
-    run_scheduler(_redis_config(), burst=burst)
+    config = _redis_config()
+    secrets_for(config, "scheduler")
+    run_scheduler(config, burst=burst)
 
 
 @main.command()
@@ -182,7 +185,17 @@ def web() -> None:
     """Procfile web: gunicorn on $PORT; with YUME_ONE_DYNO=1 also the worker and scheduler."""
     from jobs.worker import run_web
 
-    sys.exit(run_web(load_config()))
+    config = load_config()
+    secrets_for(config, "web")
+    sys.exit(run_web(config))
+
+
+@main.command("secret-key")
+def secret_key() -> None:
+    """Print a new YUME_SECRET_KEY (a Fernet key) to put in the environment."""
+    from yume.crypto import new_key
+
+    click.echo(new_key())
 
 
 def _redis_config() -> Config:
@@ -212,9 +225,12 @@ def _register_extras() -> None:
     """Commands that live beside their feature: template sync (reminders), Claude usage and
     the webhook journal."""
     from yume.commands.journal import journal
+    from yume.commands.onboarding import invite, orgs
     from yume.commands.templates import templates
     from yume.commands.usage import usage
 
+    main.add_command(invite)
+    main.add_command(orgs)
     main.add_command(journal)
     main.add_command(templates)
     main.add_command(usage)

@@ -13,6 +13,7 @@ DEFAULT_DATABASE_URL = "sqlite:///yume.db"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
 DEFAULT_MODEL = "claude-haiku-4-5"
+DEFAULT_SDK_URL = "https://connect.facebook.net/es_LA/sdk.js"
 
 
 class ConfigError(ValueError):
@@ -60,7 +61,20 @@ class Config:
     quiet_seconds: int = 2
     port: int = 8000
     demo_mode: bool = False
+    # Embedded Signup and secrets at rest (issue 10)
+    secret_key: str | None = None
+    meta_config_id: str | None = None
+    meta_sdk_url: str = DEFAULT_SDK_URL
+    meta_sdk_origin: str | None = None  # None: derived from meta_sdk_url (yume.onboarding.page)
+    public_url: str | None = None  # how owners reach this server, for invite links
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        """PostgreSQL or Redis: a deployment, where secrets must come from YUME_SECRET_KEY."""
+        return self.redis_url is not None or self.database_url.startswith(
+            ("postgres://", "postgresql://")
+        )
 
     @property
     def embedded(self) -> bool:
@@ -86,6 +100,11 @@ class Config:
             model=env_str("YUME_MODEL", environ) or DEFAULT_MODEL,
             quiet_seconds=env_int("YUME_QUIET_SECONDS", 2, environ),
             port=env_int("PORT", 8000, environ),
+            secret_key=env_str("YUME_SECRET_KEY", environ),
+            meta_config_id=env_str("META_CONFIG_ID", environ),
+            meta_sdk_url=env_str("META_SDK_URL", environ) or DEFAULT_SDK_URL,
+            meta_sdk_origin=env_str("META_SDK_ORIGIN", environ),
+            public_url=env_str("YUME_PUBLIC_URL", environ),
         )
 
 

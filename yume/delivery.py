@@ -17,6 +17,7 @@ from yume import conversations
 from yume.brain import Action, action_text, to_payload
 from yume.config import Config
 from yume.models import Conversation, Message, Organization, utcnow
+from yume.onboarding import sending
 from yume.templates import PENDING_REPLY, Template
 from yume.whatsapp.client import (
     WINDOW_CLOSED,
@@ -97,13 +98,17 @@ def queue_template(
     )
 
 
-def queued(conversation_id: int) -> list[Message]:
+WAITING = "waiting"  # kept until the person writes and opens their window (issue 10)
+
+
+def queued(conversation_id: int, with_waiting: bool = False) -> list[Message]:
+    statuses = ["queued", WAITING] if with_waiting else ["queued"]
     return list(
         Message.select()
         .where(
             (Message.conversation == conversation_id)
             & (Message.direction == "out")
-            & (Message.status == "queued")
+            & Message.status.in_(statuses)
         )
         .order_by(Message.id)
     )
@@ -112,7 +117,7 @@ def queued(conversation_id: int) -> list[Message]:
 def _claim(message: Message) -> bool:
     return (
         Message.update(status="sending")
-        .where((Message.id == message.id) & (Message.status == "queued"))
+        .where((Message.id == message.id) & Message.status.in_(["queued", WAITING]))
         .execute()
         == 1
     )
@@ -143,10 +148,12 @@ def _record(message: Message, **fields: Any) -> None:
 
 
 def deliver(conversation: Conversation, client: WhatsAppClient, now: datetime | None = None) -> int:
-    """Send every queued message of the conversation; returns how many went out."""
+    """Send every queued message of the conversation (and, once the person's window is
+    open, the ones waiting for it); returns how many went out."""
     now = now or utcnow()
     sent = 0
-    batch = queued(conversation.id)
+    waiting = conversations.window_open(conversation, now)
+    batch = queued(conversation.id, waiting)
     for _ in range(3):  # a fallback template queued on the way goes out in the next pass
         outcomes = [_deliver_one(conversation, client, message, now) for message in batch]
         sent += outcomes.count(SENT)
@@ -167,6 +174,10 @@ def _deliver_one(
     if not _claim(message):
         return HELD
     payload = message.payload or {}
+    refused = sending.refusal(conversation.organization, payload)  # issue 10: lifecycle
+    if refused:
+        _record(message, status="held", error_title=refused[:500])
+        return HELD
     if payload.get("type") != "template" and not conversations.window_open(conversation, now):
         fall_back(conversation, message, now, "24-hour window closed before sending")
         return FELL_BACK

@@ -32,6 +32,7 @@ class Invalid(DomainError):
 MESSAGES = {
     "slot_unavailable": "Ese horario ya no está disponible.",
     "outside_hours": "Ese horario está fuera del horario de trabajo.",
+    "business_closed": "Ese día el negocio está cerrado.",
     "in_the_past": "Ese horario ya pasó.",
     "too_soon": "Ese horario es demasiado pronto para reservar.",
     "beyond_horizon": "Ese día está demasiado lejos para reservar todavía.",

@@ -15,10 +15,12 @@ from typing import Any
 
 from yume import conversations
 from yume.db import database, is_postgres
-from yume.models import Conversation, Customer, Message, Organization, utcnow
-from yume.phones import InvalidPhone, normalize_phone
+from yume.models import Conversation, Message, Organization, utcnow
+from yume.onboarding import coexistence, lifecycle
+from yume.phones import InvalidPhone
 from yume.whatsapp.client import WINDOW_CLOSED
 from yume.whatsapp.payloads import (
+    AccountUpdate,
     ContactSync,
     Echo,
     HistoryMessage,
@@ -26,6 +28,7 @@ from yume.whatsapp.payloads import (
     Inbound,
     PlatformError,
     StatusUpdate,
+    TemplateStatusChange,
 )
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,8 @@ class Inbox:
             StatusUpdate: self.status,
             HistoryMessage: self.history,
             ContactSync: self.contact,
+            AccountUpdate: self.account_update,
+            TemplateStatusChange: self.template_status,
             PlatformError: self.platform_error,
             Ignored: self.ignored,
         }
@@ -178,9 +183,9 @@ class Inbox:
         conversation = self._conversation(event.phone_number_id, event.thread_id)
         if conversation is None:
             return
-        _insert_message(
+        inserted = _insert_message(
             conversation=conversation,
-            created_at=self.now,
+            created_at=event.timestamp,  # issue 10: history sits at its own time
             wa_message_id=event.message_id,
             direction="out" if event.from_business else "in",
             author="owner" if event.from_business else "customer",
@@ -190,22 +195,23 @@ class Inbox:
             processed_at=self.now,
             status="history",
         )
+        if not inserted:
+            coexistence.fill_placeholder(event)  # Meta's media follow-up reuses the id
 
     def contact(self, event: ContactSync) -> None:
-        """The owner's saved name for a customer, from the Business app's contacts."""
+        """The owner's saved names for customers, from the Business app's contacts."""
         org = self.org(event.phone_number_id)
-        if org is None or event.action != "add" or not event.full_name:
-            return
-        try:
-            phone = normalize_phone(event.phone)
-        except InvalidPhone:
-            return
-        Customer.insert(
-            organization=org, phone=phone, name=event.full_name[:120], created_at=self.now
-        ).on_conflict_ignore().execute()
-        Customer.update(name=event.full_name[:120]).where(
-            (Customer.organization == org) & (Customer.phone == phone) & Customer.name.is_null()
-        ).execute()
+        if org is not None:
+            coexistence.apply_contact(org, event, self.now)
+
+    def account_update(self, event: AccountUpdate) -> None:
+        lifecycle.apply_account_update(event, self.now)
+
+    def template_status(self, event: TemplateStatusChange) -> None:
+        for job in lifecycle.apply_template_status(event, self.now):
+            org = lifecycle.organization_for(event.waba_id)
+            if org is not None:
+                self.work.append(Work(job, org.id))
 
     def platform_error(self, event: PlatformError) -> None:
         log.warning(

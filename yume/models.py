@@ -7,6 +7,7 @@ local time exists only in `yume.timeutil` and on the way out.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from peewee import (
     TextField,
 )
 
+from yume import crypto
 from yume.db import database
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -65,6 +67,30 @@ class JSONTextField(TextField):
         return None if value is None else json.loads(value)
 
 
+class EncryptedTextField(TextField):
+    """Text encrypted at rest with YUME_SECRET_KEY (yume/crypto.py): access tokens, PINs.
+
+    A value that cannot be decrypted (another key) reads as None and is logged: the
+    business then needs its token again, and nothing crashes on the way."""
+
+    def db_value(self, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        return crypto.encrypt(str(value))
+
+    def python_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return crypto.decrypt(value)
+        except crypto.InvalidToken:
+            logging.getLogger(__name__).error(
+                "crypto.undecryptable field=%s: set the YUME_SECRET_KEY that encrypted it",
+                self.name,
+            )
+            return None
+
+
 class BaseModel(Model):
     class Meta:
         database = database
@@ -75,7 +101,7 @@ class Organization(BaseModel):
     name = CharField()
     timezone = CharField(default="America/Mexico_City")
     whatsapp_phone_number_id = CharField(null=True, unique=True)
-    whatsapp_access_token = TextField(null=True)
+    whatsapp_access_token = EncryptedTextField(null=True)  # encrypted at rest (issue 10)
     whatsapp_business_account_id = CharField(null=True)  # for template sync (migration 0004)
     settings = JSONTextField(default=dict)
     created_at = UTCDateTimeField(default=utcnow)

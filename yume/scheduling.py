@@ -2,7 +2,7 @@
 
 Open slots for a service on a local date are
 
-    (working intervals ∪ extra hours) ∩ opening hours − time off
+    (working intervals ∪ extra hours) ∩ opening hours − time off − business closures
     − active appointments (with their buffers) − the past and the minimum notice,
 
 within the booking horizon, on the organization's slot grid. Instants are handled
@@ -40,6 +40,7 @@ class BookingRules:
     min_notice_minutes: int = 0
     horizon_days: int = 60
     opening_hours: WeeklyHours | None = None  # None: open whenever staff work
+    closed: tuple[Span, ...] = ()  # business-wide closures: nobody works then
 
 
 @dataclass
@@ -219,7 +220,7 @@ def free_spans(calendar: StaffCalendar, local_day: LocalDay, rules: BookingRules
     )
     if rules.opening_hours is not None:
         working = intersect(working, local_day.weekly_spans(rules.opening_hours))
-    return subtract(working, calendar.time_off)
+    return subtract(working, [*calendar.time_off, *rules.closed])
 
 
 def fits_free(free: Sequence[Span], free_starts: Sequence[int], start: int, end: int) -> bool:
@@ -299,6 +300,8 @@ def refusal(
     if local_start.date() > last_bookable_day(now, rules):
         return "beyond_horizon"
     finish = begin + service.duration_minutes * 60
+    if any(start_ < finish and begin < end_ for start_, end_ in rules.closed):
+        return "business_closed"
     free = free_spans(calendar, LocalDay.of(local_start.date(), rules.tz), rules)
     if not fits_free(free, [s for s, _ in free], begin, finish):
         return "outside_hours"

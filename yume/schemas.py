@@ -150,9 +150,9 @@ class ErrorDetail(Shape):
         description=(
             "Stable machine-readable code: bad_request, unauthorized, not_found, "
             "method_not_allowed, validation_error, invalid, invalid_phone, conflict, "
-            "slot_unavailable, outside_hours, in_the_past, too_soon, beyond_horizon, "
-            "staff_cannot_perform, no_staff, appointment_not_active, unknown_service, "
-            "unknown_staff."
+            "slot_unavailable, outside_hours, business_closed, in_the_past, too_soon, "
+            "beyond_horizon, staff_cannot_perform, no_staff, appointment_not_active, "
+            "unknown_service, unknown_staff."
         )
     )
     message: str = Field(description="What went wrong, for a person.")

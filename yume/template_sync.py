@@ -79,7 +79,7 @@ def submit(
             )
     return [
         _with_note(status, notes.get(status.name, ""))
-        for status in (_status(transport, waba, token, template) for template in templates)
+        for status in (status_of(transport, waba, token, template) for template in templates)
     ]
 
 
@@ -89,10 +89,12 @@ def statuses(
     """Meta's status of each template on the business's account."""
     waba, transport = _account(org), GraphTransport.from_config(config)
     token = org.whatsapp_access_token or ""
-    return [_status(transport, waba, token, template) for template in templates]
+    return [status_of(transport, waba, token, template) for template in templates]
 
 
-def _status(transport: GraphTransport, waba: str, token: str, template: Template) -> TemplateStatus:
+def status_of(
+    transport: GraphTransport, waba: str, token: str, template: Template
+) -> TemplateStatus:
     try:
         answer = transport.get(f"{waba}/message_templates?name={template.name}", token).json()
     except (WhatsAppError, ValueError) as error:

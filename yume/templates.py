@@ -143,6 +143,15 @@ MORNING_AGENDA = Template(
     ),
 )
 
+OWNER_WELCOME = Template(
+    name="yume_bienvenida_dueno",
+    category=UTILITY,
+    body="¡Hola! 👋 Soy Yume y ya estoy conectada al WhatsApp de {{1}}. Escríbeme «hola» "
+    "por aquí y en unos minutos dejamos listos tus servicios, horarios y equipo.",
+    variables=("nombre del negocio",),
+    examples=("Barbería Don Chuy",),
+)
+
 ALL: tuple[Template, ...] = (
     APPOINTMENT_REMINDER,
     APPOINTMENT_BOOKED,
@@ -152,5 +161,6 @@ ALL: tuple[Template, ...] = (
     MORNING_AGENDA,
     OWNER_ALERT,
     PENDING_REPLY,
+    OWNER_WELCOME,
 )
 TEMPLATES: dict[str, Template] = {t.name: t for t in ALL}

@@ -50,6 +50,7 @@ from yume.brains.claude_tools import tool_definitions as tools_for
 from yume.brains.usage import record
 from yume.config import Config
 from yume.models import ACTIVE_STATUSES, Appointment, Conversation, Message
+from yume.onboarding.notes import prompt_note
 from yume.queue import resolve
 
 log = logging.getLogger(__name__)
@@ -286,6 +287,7 @@ def moment(turn: Turn, older: str) -> str:
     person = prompts.describe_person(
         turn.role, turn.customer, turn.staff, conversation.profile_name, conversation.phone
     )
+    person += prompt_note(turn)  # issue 10: setup still missing, or a customer's earlier chats
     return prompts.moment_block(turn.organization, turn.now, person, upcoming(turn), older)
 
 

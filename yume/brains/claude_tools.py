@@ -311,9 +311,11 @@ SPECS: dict[str, ToolSpec] = {
 
 def tool_definitions(role: str) -> list[dict[str, Any]]:
     """The tools offered to `role`, in a fixed order (they are part of the cached prefix)."""
+    from yume.brains import setup_tools  # issue 10: the owner's setup tools
+
     staff = role in ("staff", "owner")
     names = (STAFF_TOOLS if staff else CUSTOMER_TOOLS) + (PRESENT_OPTIONS,)
-    return [SPECS[name].definition(staff) for name in names]
+    return [SPECS[name].definition(staff) for name in names] + setup_tools.definitions(role)
 
 
 # -- one turn's toolbox ---------------------------------------------------------------------
@@ -390,6 +392,10 @@ class Toolbox:
 
     def call(self, name: str, arguments: Any) -> Outcome:
         """Run one tool call; whatever happens, an outcome Claude can read."""
+        from yume.brains import setup_tools  # issue 10: owner-only, checked inside
+
+        if name in setup_tools.TOOLS:
+            return setup_tools.call(self, name, arguments)
         if name not in self.offered:
             known = ", ".join(self.offered)
             return Outcome(error("unknown_tool", f"No existe '{name}'. Usa: {known}."), True)

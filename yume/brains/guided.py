@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from yume.brain import Action, Buttons, ListMessage, Reaction, Reply, Text, Turn
-from yume.brains import appointments_flow, booking_flow, info, staff_flow, walk_in
+from yume.brains import appointments_flow, booking_flow, info, setup_flow, staff_flow, walk_in
 from yume.brains.context import Ctx, Said
 from yume.brains.state import load, save
 from yume.brains.ui import buttons, customer_menu, staff_menu
@@ -96,6 +96,9 @@ def said_of(message: Message) -> Said:
 
 
 def handle(ctx: Ctx, said: Said) -> Reply:
+    setup = setup_flow.answer(ctx.turn, said)  # issue 10: the owner sets up and changes by chat
+    if setup is not None:
+        return setup
     misses = ctx.state.misses
     reply = _dispatch(ctx, said)
     if ctx.state.misses == misses and said.kind in ("text", "tap"):

@@ -16,8 +16,21 @@ def load_config() -> Config:
         raise click.ClickException(str(exc)) from None
 
 
-def connect(config: Config) -> Config:
-    """Open DATABASE_URL, saying which URL failed if it cannot be opened."""
+def secrets_for(config: Config, command: str | None = None) -> None:
+    """Install YUME_SECRET_KEY (yume/crypto.py); a deployment, or one of the production
+    `command`s, without it stops here with a message naming the variable."""
+    from yume import crypto
+
+    try:
+        crypto.configure(config, command)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def connect(config: Config, command: str | None = None) -> Config:
+    """Open DATABASE_URL, saying which URL failed if it cannot be opened (the secret key is
+    installed first: a deployment without it refuses to go on)."""
+    secrets_for(config, command)
     try:
         open_database(config.database_url)
         database.connect(reuse_if_open=True)

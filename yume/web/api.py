@@ -59,8 +59,8 @@ token is compared in constant time. When `YUME_ADMIN_TOKEN` is not set the API a
 400 `bad_request` (a body that is not JSON), 401 `unauthorized`, 404 `not_found` (also
 for unknown paths and for ids that belong to another organization), 405
 `method_not_allowed`, 409 when the calendar says no (`slot_unavailable`, `in_the_past`,
-`too_soon`, `beyond_horizon`, `outside_hours`, `staff_cannot_perform`, `no_staff`,
-`appointment_not_active`, `conflict`), 422 `validation_error` (the message lists the
+`too_soon`, `beyond_horizon`, `outside_hours`, `business_closed`, `staff_cannot_perform`,
+`no_staff`, `appointment_not_active`, `conflict`), 422 `validation_error` (the message lists the
 fields) or a business rule's code (`invalid`, `invalid_phone`).
 
 **Times** in requests are ISO 8601; without an offset they are the organization's local
@@ -118,6 +118,8 @@ def openapi_options() -> dict[str, Any]:
 
 
 def register_api(app: Flask) -> None:
+    from yume.web import signup_api  # noqa: F401  (issue 10: its routes join this blueprint)
+
     _reflow_descriptions(api.paths)
     app.register_api(api)  # type: ignore[attr-defined]
     app.register_error_handler(404, _routing_error)

@@ -114,6 +114,38 @@ class ContactSync:
     action: str
 
 
+class _AccountWide:
+    """An event about the whole WhatsApp Business Account, not one of its numbers."""
+
+    @property
+    def phone_number_id(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class AccountUpdate(_AccountWide):
+    """The business's account changed (field `account_update`, reference §2.8): connected,
+    disconnected (PARTNER_REMOVED, ACCOUNT_OFFBOARDED…) or reconnected."""
+
+    waba_id: str  # entry.id
+    phone_number: str
+    event: str
+    reason: str
+    initiated_by: str
+
+
+@dataclass(frozen=True)
+class TemplateStatusChange(_AccountWide):
+    """Meta's verdict on a message template (field `message_template_status_update`)."""
+
+    waba_id: str  # entry.id
+    template_id: str
+    name: str
+    language: str
+    status: str  # APPROVED, REJECTED, PAUSED, DISABLED, PENDING_DELETION…
+    reason: str
+
+
 @dataclass(frozen=True)
 class PlatformError:
     """A value-level `errors[]` item: a problem on Meta's side or with the account."""
@@ -133,7 +165,17 @@ class Ignored:
     phone_number_id: str | None = None
 
 
-Event = Inbound | Echo | StatusUpdate | HistoryMessage | ContactSync | PlatformError | Ignored
+Event = (
+    Inbound
+    | Echo
+    | StatusUpdate
+    | HistoryMessage
+    | ContactSync
+    | AccountUpdate
+    | TemplateStatusChange
+    | PlatformError
+    | Ignored
+)
 
 
 def parse_webhook(body: object) -> list[Event]:
@@ -162,10 +204,11 @@ def _parse_entry(entry: object) -> list[Event]:
     changes = _list(entry.get("changes"))
     if not changes:
         return [Ignored("", "entry without changes[]")]
-    return [event for change in changes for event in _parse_change(change)]
+    waba_id = _str(entry.get("id"))
+    return [event for change in changes for event in _parse_change(change, waba_id)]
 
 
-def _parse_change(change: object) -> list[Event]:
+def _parse_change(change: object, waba_id: str = "") -> list[Event]:
     if not isinstance(change, dict):
         return [Ignored("", "change is not an object")]
     name = _str(change.get("field"))
@@ -174,6 +217,8 @@ def _parse_change(change: object) -> list[Event]:
         return [Ignored(name, "change without a value object")]
     handler = _FIELDS.get(name, _unknown_field)
     try:
+        if name in _ACCOUNT_FIELDS:  # about the whole account: entry.id is the WABA
+            return _ACCOUNT_FIELDS[name](name, value, waba_id)
         return handler(name, value)
     except Exception as exc:  # a parser bug must not cost Meta's retries or other changes
         return [Ignored(name, f"parser error: {type(exc).__name__}", _phone_number_id(value))]
@@ -225,17 +270,38 @@ def _history_field(name: str, value: Json) -> list[Event]:
     return events or [Ignored(name, "no history[] or messages[]", pnid or None)]
 
 
-def _account_update_field(name: str, value: Json) -> list[Event]:
+def _account_update_field(name: str, value: Json, waba_id: str) -> list[Event]:
+    event = _str(value.get("event"))
+    if not event:
+        return [Ignored(name, "account_update without an event", _pnid_or_none(value))]
     info = _dict(value.get("disconnection_info"))
-    details = " ".join(_str(info.get(k)) for k in ("reason", "initiated_by") if info.get(k))
-    reason = f"account_update {_str(value.get('event')) or '?'} {details}".strip()
-    return [Ignored(name, reason, _pnid_or_none(value))]
+    return [
+        AccountUpdate(
+            waba_id=waba_id,
+            phone_number=_str(value.get("phone_number")),
+            event=event,
+            reason=_str(info.get("reason")),
+            initiated_by=_str(info.get("initiated_by")),
+        )
+    ]
 
 
-def _template_status_field(name: str, value: Json) -> list[Event]:
-    template = _str(value.get("message_template_name")) or "?"
-    event = _str(value.get("event")) or "?"
-    return [Ignored(name, f"template {template} {event}", _pnid_or_none(value))]
+def _template_status_field(name: str, value: Json, waba_id: str) -> list[Event]:
+    template = _str(value.get("message_template_name"))
+    event = _str(value.get("event"))
+    if not template or not event:
+        return [Ignored(name, "template update without a name or event", None)]
+    reason = _str(value.get("reason")) or _str(value.get("other_info"))
+    return [
+        TemplateStatusChange(
+            waba_id=waba_id,
+            template_id=_str(value.get("message_template_id")),
+            name=template,
+            language=_str(value.get("message_template_language")),
+            status=event.upper(),
+            reason="" if reason == "NONE" else reason,
+        )
+    ]
 
 
 def _unknown_field(name: str, value: Json) -> list[Event]:
@@ -247,6 +313,8 @@ _FIELDS: dict[str, Callable[[str, Json], list[Event]]] = {
     "smb_message_echoes": _echoes_field,
     "smb_app_state_sync": _state_sync_field,
     "history": _history_field,
+}
+_ACCOUNT_FIELDS: dict[str, Callable[[str, Json, str], list[Event]]] = {
     "account_update": _account_update_field,
     "message_template_status_update": _template_status_field,
 }
