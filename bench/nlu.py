@@ -75,10 +75,10 @@ def print_table(title: str, table: dict[str, tuple[int, int]]) -> float:
     print(f"\n{title}")
     right_all = total_all = 0
     for kind, (right, total) in table.items():
-        print(f"  {kind:<16} {right:>4}/{total:<4} {right / total:6.1%}")
+        print(f"  {kind:<20} {right:>4}/{total:<4} {right / total:6.1%}")
         right_all, total_all = right_all + right, total_all + total
     overall = right_all / total_all
-    print(f"  {'overall':<16} {right_all:>4}/{total_all:<4} {overall:6.1%}")
+    print(f"  {'overall':<20} {right_all:>4}/{total_all:<4} {overall:6.1%}")
     return overall
 
 

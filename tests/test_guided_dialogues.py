@@ -84,10 +84,10 @@ def test_a_customer_books_by_tapping_numbers(cast: Cast, ana: Person) -> None:
     ana.say("1")
     answer = ana.say("el miércoles")
     assert "[2] En la tarde" in answer
-    assert "[1] 12:00 PM" in ana.say("2")
-    assert "a las 12:00 PM" in ana.say("1")
+    assert "[1] 1:00 PM" in ana.say("2")  # the afternoon starts at one
+    assert "a la 1:00 PM" in ana.say("1")
     ana.say("1")
-    assert Appointment.get().start_at == at(wednesday, 12)
+    assert Appointment.get().start_at == at(wednesday, 13)
 
 
 def test_the_owner_reads_the_agenda_and_a_staff_member_only_theirs(

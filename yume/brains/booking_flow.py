@@ -15,7 +15,7 @@ from yume.errors import DomainError
 from yume.formatting import minute_clock, money, spanish_date
 from yume.models import Appointment
 from yume.nlu import intents as nlu
-from yume.nlu.when import PARTS, When
+from yume.nlu.when import When
 from yume.scheduling import Slot
 
 ANOTHER = "¿Otro día u hora? Escríbemelo, p. ej. «el viernes a las 5»."
@@ -171,7 +171,7 @@ def show_times(ctx: Ctx, note: str = "") -> Reply:
     if state.window and not wished:
         note += f"En ese horario ya no tengo lugar {ctx.on_day(day)}; esto es lo que hay. "
         state.window, wished = None, found
-    parts = slotting.parts_with_openings(ctx, wished)
+    parts = slotting.parts_with_openings(ctx, wished, day)
     if not state.window and len(wished) > 10 and len(parts) > 1:
         return _ask_part(ctx, day, parts, note)
     return _time_list(ctx, day, wished, note + f"Horarios para *{service.name}* {ctx.on_day(day)}:")
@@ -223,9 +223,10 @@ def _time_list(ctx: Ctx, day: date, found: list[Slot], body: str) -> Reply:
 
 
 def on_part(ctx: Ctx, part: str) -> Reply:
-    if part not in PARTS:
+    parts = ctx.clock.day_parts(date.fromisoformat(ctx.state.day or ctx.today.isoformat()))
+    if part not in parts:
         return show_times(ctx)
-    ctx.state.window = list(PARTS[part])
+    ctx.state.window = list(parts[part])
     return show_times(ctx)
 
 

@@ -92,8 +92,12 @@ class Ctx:
             worked.setdefault(row.weekday, []).append((row.start_minute, row.end_minute))
         return worked or DEFAULT_HOURS
 
+    @property
+    def clock(self) -> BusinessClock:
+        return BusinessClock(self.local_now, self.hours)
+
     def when(self, text: str) -> When | None:
-        return read_when(text, BusinessClock(self.local_now, self.hours))
+        return read_when(text, self.clock)
 
     def day_name(self, day: date) -> str:
         """'hoy, miércoles 13 de enero', 'mañana, jueves 14 de enero', 'viernes 15 de enero'."""

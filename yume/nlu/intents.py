@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from yume.nlu.text import fix_typo, normalize
+from yume.nlu.text import fix_typo, normalize, written_names
 
 GREETING = "greeting"
 MENU = "menu"
@@ -99,7 +99,8 @@ _GREETING_PREFIX = re.compile(
 
 
 def clean(text: str) -> str:
-    return " ".join(fix_typo(word) for word in normalize(text).split())
+    names = written_names(text)
+    return " ".join(w if w in names else fix_typo(w) for w in normalize(text).split())
 
 
 def intents(text: str) -> list[str]:
