@@ -250,7 +250,46 @@ def propose(ctx: Ctx, slot: Slot, note: str = "") -> Reply:
         body = f"{note}¿Te agendo *{service.name}* {ctx.moment(slot.start)}{who}? {price}"
         options = [("confirm:yes", "Sí, agendar"), ("confirm:other", "Otra hora"),
                    ("confirm:no", "No, gracias")]  # fmt: skip
+        body, options = _besides_theirs(ctx, slot, body, options)
     return reply(buttons(body, options))
+
+
+def _besides_theirs(
+    ctx: Ctx, slot: Slot, body: str, options: list[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    """A booking next to the customer's own upcoming ones says so: on the same day it asks
+    first (one more, or move that one?); on other days it reminds them of the one they have."""
+    from yume.brains.appointments_flow import describe, upcoming
+
+    mine = upcoming(ctx)
+    day = ctx.local(slot.start).date()
+    same_day = [a for a in mine if ctx.local(a.start_at).date() == day]
+    if same_day:
+        ctx.state.appointment_id = same_day[0].id
+        body = f"Ojo: ese día ya tienes tu cita de {describe(ctx, same_day[0])}.\n{body}"
+        return body.replace("¿Te agendo", "¿Te agendo *otra* cita,", 1), [
+            ("confirm:yes", "Sí, otra cita"), ("confirm:move", "Mejor cambiarla"),
+            ("confirm:no", "No, gracias"),
+        ]  # fmt: skip
+    if mine:
+        body += f"\n(Ya tienes tu cita de {describe(ctx, mine[0])}; esta sería otra, aparte.)"
+    return body, options
+
+
+def _move_instead(ctx: Ctx) -> Reply:
+    """ "Mejor cambiarla": the chosen time goes to the appointment they already had that day."""
+    from yume.brains.appointments_flow import own_appointment
+
+    state = ctx.state
+    theirs = own_appointment(ctx, state.appointment_id)
+    if theirs is None or state.start is None:
+        return show_times(ctx)
+    start = datetime.fromisoformat(state.start)
+    state.flow, state.service_id = "reschedule", theirs.service_id
+    service = ctx.service(theirs.service_id)
+    assert service is not None
+    end = start + timedelta(minutes=service.duration_minutes)
+    return propose(ctx, Slot(start, end, state.staff_id or theirs.staff_id))
 
 
 def on_slot(ctx: Ctx, reply_id: str) -> Reply:
@@ -377,6 +416,8 @@ def handle_tap(ctx: Ctx, reply_id: str) -> Reply | None:
 def _on_answer(ctx: Ctx, answer: str) -> Reply:
     if answer == "yes":
         return on_confirm(ctx)
+    if answer == "move":
+        return _move_instead(ctx)
     if answer == "other":
         ctx.state.start, ctx.state.window = None, None
         return show_times(ctx)

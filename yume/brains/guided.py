@@ -25,7 +25,21 @@ TAP_KINDS = frozenset({"button_reply", "list_reply", "template_button"})
 MEDIA_KINDS = frozenset({"image", "video", "document"})
 SILENT_KINDS = frozenset({"reaction", "revoke", "system", "request_welcome"})
 OUR_PREFIXES = frozenset(
-    {"m", "s", "svc", "day", "part", "slot", "confirm", "appt", "cancel", "block", "walkin", "cust"}
+    {
+        "m",
+        "s",
+        "svc",
+        "day",
+        "part",
+        "slot",
+        "confirm",
+        "appt",
+        "cancel",
+        "block",
+        "walkin",
+        "cust",
+        "intent",
+    }
 )
 STEP_HINTS = {
     "service": "Elige un servicio de la lista o escríbeme cuál (p. ej. «corte»).",
@@ -227,7 +241,7 @@ def on_tap(ctx: Ctx, reply_id: str) -> Reply:
     found = None
     if flow in ("book", "reschedule"):
         found = booking_flow.handle_tap(ctx, reply_id)
-    if found is None and flow in ("cancel", "reschedule"):
+    if found is None and flow in ("cancel", "reschedule", "choose"):
         found = appointments_flow.handle_tap(ctx, reply_id)
     return found or stale(ctx)
 
@@ -259,8 +273,8 @@ def customer_text(ctx: Ctx, text: str) -> Reply:
     if nlu.HUMAN in tags:
         return info.human(ctx, text)
     rest = nlu.without_greeting(text) or text
-    in_confirm = state.step == "confirm"
-    found = _flow_text(ctx, rest, tags) if in_confirm else None
+    answering = state.step == "confirm" or state.flow == "choose"  # a question is open
+    found = _flow_text(ctx, rest, tags) if answering else None
     return (
         found or _intent(ctx, rest, tags) or _flow_text(ctx, rest, tags) or _wish(ctx, rest, tags)
     )
@@ -271,16 +285,20 @@ def _flow_text(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
     found = None
     if flow in ("book", "reschedule") and ctx.state.step != "pick":
         found = booking_flow.handle_text(ctx, text, tags)
-    if found is None and flow in ("cancel", "reschedule"):
+    if found is None and flow in ("cancel", "reschedule", "choose"):
         found = appointments_flow.handle_text(ctx, text, tags)
     return found
 
 
 def _intent(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
+    if nlu.RESCHEDULE in tags:  # "no voy a llegar, ¿la pasamos al lunes?" moves it
+        return appointments_flow.start(ctx, "reschedule", text)
     if nlu.CANCEL in tags:
         return appointments_flow.start(ctx, "cancel", text)
-    if nlu.RESCHEDULE in tags:
-        return appointments_flow.start(ctx, "reschedule", text)
+    if nlu.CANCEL_OR_MOVE in tags:
+        return appointments_flow.cancel_or_move(ctx)
+    if nlu.ANOTHER in tags:
+        return booking_flow.start(ctx, text)
     if nlu.MY_APPOINTMENTS in tags:
         return appointments_flow.show_mine(ctx)
     if nlu.HOURS in tags or nlu.ADDRESS in tags:
@@ -292,7 +310,12 @@ def _intent(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
 
 def _wish(ctx: Ctx, text: str, tags: list[str]) -> Reply:
     names_service = bool(ctx.match_services(text))
-    if nlu.BOOK in tags or names_service or ctx.when(text) is not None:
+    when = ctx.when(text)
+    if when is not None and ctx.state.flow not in ("book", "reschedule"):
+        mine = appointments_flow.upcoming(ctx)
+        if mine:  # change one of them, or one more? Ask; never book a second one silently
+            return appointments_flow.ask_move_or_another(ctx, text, mine, when)
+    if nlu.BOOK in tags or names_service or when is not None:
         return booking_flow.start(ctx, text)
     if nlu.THANKS in tags:
         return info.thanks(ctx)
