@@ -18,7 +18,7 @@ from yume.booking import book_appointment
 from yume.chat import Simulator
 from yume.config import Config
 from yume.formatting import spanish_date
-from yume.models import Appointment, Conversation, Message, utcnow
+from yume.models import Appointment, utcnow
 
 TZ = ZoneInfo("America/Mexico_City")
 
@@ -104,14 +104,3 @@ def test_the_owner_reads_the_agenda_and_a_staff_member_only_theirs(
     beto = Person(config, cast, cast.barber.phone, "Beto")
     answer = beto.say("agenda del miércoles")
     assert "11:00 AM Corte de cabello — Ana" in answer and "*Chuy*" not in answer
-
-
-def test_asking_for_a_person_pauses_yume_and_tells_the_owner(cast: Cast, ana: Person) -> None:
-    assert "le avisé al equipo" in ana.say("quiero hablar con una persona")
-    conversation = Conversation.get(Conversation.phone == cast.customer.phone)
-    assert conversation.paused_until is not None and conversation.paused_until > utcnow()
-    owner_conversation = Conversation.get(Conversation.phone == cast.owner.phone)
-    note = Message.get((Message.conversation == owner_conversation) & (Message.direction == "out"))
-    assert "+525599998888" in (note.text + str(note.payload))
-    assert ana.say("¿hola?") == ""  # paused: the team answers now
-    assert conversation.paused_until - utcnow() > timedelta(minutes=60)

@@ -84,7 +84,7 @@ def test_it_submits_the_templates_and_reports_their_status(cast, run, fake_graph
     assert {t["name"] for t in fake_graph.templates} == set(TEMPLATES)
     assert all(r.token == "token-1001" for r in fake_graph.requests)
     assert "yume_recordatorio_cita" in result.output and "PENDING" in result.output
-    assert "0 de 8 aprobadas." in result.output
+    assert "0 de 9 aprobadas." in result.output
     fake_graph.set_template_status("yume_recordatorio_cita", "APPROVED")
     again = run("sync", "--org", str(cast.org.id))
     assert again.exit_code == 0, again.output

@@ -73,7 +73,7 @@ def human(ctx: Ctx, text: str = "") -> Reply:
     ctx.state.reset()
     said = f": «{text.strip()[:200]}»" if text.strip() else "."
     return Reply(
-        actions=[Text("Claro 🙌 Ya le avisé al equipo; en un ratito te escribe alguien por aquí.")],
+        actions=[Text("Claro 🙌 Ya le avisé al equipo.")],  # yume.handover says when
         handover=True,
         handover_reason="pidió hablar con una persona",
         notify_owner=f"{who_wrote(ctx)} quiere hablar con alguien{said}",
