@@ -889,3 +889,11 @@ HANDLERS: dict[str, Callable[[Toolbox, Any], Result]] = {
     "block_time": block_time,
     PRESENT_OPTIONS: present_options,
 }
+
+
+# Owner-only tools kept in their own modules (issue 12: the business's frequent questions).
+from yume.brains import faq_tools  # noqa: E402
+
+SPECS.update({spec.name: spec for spec in faq_tools.SPECS})
+HANDLERS.update(faq_tools.HANDLERS)
+STAFF_TOOLS += tuple(faq_tools.HANDLERS)

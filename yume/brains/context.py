@@ -35,6 +35,8 @@ class Ctx:
         self.org: Organization = turn.organization
         self.now: datetime = turn.now
         self.tz: ZoneInfo = zone(self.org.timezone)
+        self.question = False  # the message being answered is a question ("¿…?")
+        self.raw = ""  # the message being answered, as written
 
     @property
     def local_now(self) -> datetime:

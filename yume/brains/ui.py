@@ -65,5 +65,8 @@ def customer_menu(greeting: str) -> ListMessage:
     return rows(greeting + "\n¿En qué te ayudo?", "Ver opciones", CUSTOMER_MENU)
 
 
-def staff_menu(greeting: str) -> ListMessage:
-    return rows(greeting + "\n¿Qué necesitas?", "Ver opciones", STAFF_MENU)
+OWNER_ROWS: list[Row] = [("s:faq", "Preguntas frecuentes", "Lo que contesto a tus clientes")]
+
+
+def staff_menu(greeting: str, owner: bool = False) -> ListMessage:
+    return rows(greeting + "\n¿Qué necesitas?", "Ver opciones", STAFF_MENU + OWNER_ROWS * owner)

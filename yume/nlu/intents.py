@@ -21,6 +21,7 @@ CANCEL_OR_MOVE = "cancel_or_move"  # "no voy a llegar", "se me complicó": which
 ANOTHER = "another"  # one more appointment, besides the ones they have
 MY_APPOINTMENTS = "my_appointments"
 HUMAN = "human"
+ROBOT = "robot"  # "¿eres un robot?": an honest answer, not a hand-over
 HOURS = "hours"
 ADDRESS = "address"
 PRICES = "prices"
@@ -30,6 +31,7 @@ AGENDA = "agenda"
 WALK_IN = "walk_in"
 LOOKUP = "lookup"
 BLOCK = "block"
+FAQ_ADMIN = "faq_admin"  # the owner's "preguntas frecuentes"
 
 _CITA = r"(?:cita|citas|turno|reservacion|reserva)"
 # Verbs that move an appointment, however conjugated: cambiar, mover, pasar, recorrer...
@@ -41,6 +43,12 @@ _PASS_TO = (
 )
 _CANCEL_VERB = r"(?:cancel|cansel|kancel|anul|borr|quit|elimin)"
 RULES: list[tuple[str, re.Pattern[str]]] = [
+    (ROBOT, re.compile(
+        r"\b(?:(?:eres|es|sos|son|estoy hablando con|hablo con|me contesta|me responde|contesta)"
+        r" (?:un |una )?(?:robot|bot|chatbot|maquina|ia|inteligencia artificial|programa"
+        r"|persona real|humano|humana|real|automatico|automatica|contestadora)"
+        r"|^(?:robot|bot|chatbot)$|quien (?:me )?(?:contesta|responde|escribe))\b"
+    )),
     (HUMAN, re.compile(
         r"\b(?:persona|humano|alguien|asesor|asesora|encargad[oa]|duen[oa]|agente|operador"
         r"|hablar con|me (?:pueden|puedes) llamar|llamenme|marquenme|queja|atiend[ae] alguien)\b"
@@ -110,6 +118,10 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     (BLOCK, re.compile(
         r"\b(?:bloque\w*|no (?:estare|voy a estar|vengo|trabajo)|descanso|vacaciones"
         r"|permiso|cierra\w* (?:la )?agenda|tiempo libre|aparta\w* (?:mi|el) (?:tiempo|horario))\b"
+    )),
+    (FAQ_ADMIN, re.compile(
+        r"\b(?:preguntas? frecuentes?|faq|respuestas? (?:automaticas|frecuentes)"
+        r"|(?:agrega\w*|guarda\w*|anade|nueva) (?:una )?pregunta)\b"
     )),
     (BOOK, re.compile(
         r"\b(?:agend\w*|reserv\w*|apart\w*|cita|turno|lugar|espacio|disponib\w*|quiero"
