@@ -18,8 +18,6 @@ from yume.nlu import intents as nlu
 from yume.nlu.when import When
 from yume.scheduling import Slot
 
-ANOTHER = "¿Otro día u hora? Escríbemelo, p. ej. «el viernes a las 5»."
-
 
 def reply(*actions: Text | Buttons | ListMessage) -> Reply:
     return Reply(actions=list(actions))
@@ -219,7 +217,18 @@ def _time_list(ctx: Ctx, day: date, found: list[Slot], body: str) -> Reply:
         staff = ctx.team.get(slot.staff_id)
         who = f"con {staff.name}" if several and staff else None
         items.append((slotting.slot_id(slot), clock(ctx.local(slot.start)), who))
-    return reply(rows(f"{body}\n{ANOTHER}", "Ver horarios", items))
+    return reply(rows(f"{body}\n{another_hint(ctx)}", "Ver horarios", items))
+
+
+def another_hint(ctx: Ctx) -> str:
+    """'¿Otro día u hora? …p. ej. «el sábado a las 5»', naming an open day at least two days
+    ahead: never "el viernes" when tomorrow (that's "mañana") or today is Friday."""
+    for ahead in range(2, 8):
+        day = ctx.today + timedelta(days=ahead)
+        if ctx.hours.get(day.weekday()):
+            name = spanish_date(day).split()[0]
+            return f"¿Otro día u hora? Escríbemelo, p. ej. «el {name} a las 5»."
+    return "¿Otro día u hora? Escríbemelo, p. ej. «pasado mañana a las 5»."
 
 
 def on_part(ctx: Ctx, part: str) -> Reply:

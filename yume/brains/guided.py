@@ -21,6 +21,7 @@ from yume.brains.ui import buttons, customer_menu, staff_menu
 from yume.config import Config
 from yume.models import Message
 from yume.nlu import intents as nlu
+from yume.nlu.text import normalize
 
 TAP_KINDS = frozenset({"button_reply", "list_reply", "template_button"})
 MEDIA_KINDS = frozenset({"image", "video", "document"})
@@ -349,7 +350,7 @@ def _staff_flow_text(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
     if state.flow == "walk_in" and (state.step == "name" or not switching):
         return walk_in.walk_in_text(ctx, text)
     if state.flow == "lookup" and not switching:
-        return walk_in.lookup(ctx, text)
+        return walk_in.lookup(ctx, normalize(ctx.raw) or text)
     if state.flow == "block" and not switching - {nlu.BLOCK}:
         return staff_flow.block_text(ctx, text, tags)
     if state.flow == "agenda" and not switching:
@@ -367,7 +368,7 @@ def _staff_intent(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
     if nlu.WALK_IN in tags:
         return walk_in.start_walk_in(ctx, text)
     if nlu.LOOKUP in tags:
-        return walk_in.start_lookup(ctx, text)
+        return walk_in.start_lookup(ctx, ctx.raw or text)
     when = ctx.when(text)
     if nlu.AGENDA in tags or (when is not None and when.day is not None):
         day = when.day if when is not None and when.day is not None else ctx.today

@@ -101,9 +101,17 @@ def _section(
         )
     for block in (b for b in blocked if b.staff_id == member.id):
         span = f"{clock(ctx.local(block.start_at))} a {clock(ctx.local(block.end_at))}"
-        entries.append((block.start_at, f"• 🚫 {span} bloqueado {block.reason}".rstrip()))
+        entries.append((block.start_at, f"• 🚫 {span} {_blocked(block.reason)}"))
     lines = [text for _, text in sorted(entries, key=lambda e: e[0])] or ["Sin citas"]
     return "\n".join(([f"*{member.name}*"] if titled else []) + lines)
+
+
+def _blocked(reason: str) -> str:
+    """'bloqueado (comida)'; the reason once, and none when it only says "bloqueado"."""
+    said = reason.strip()
+    if not said or said.lower().startswith("bloquead"):
+        return "bloqueado"
+    return f"bloqueado ({said})"
 
 
 def ask_agenda_day(ctx: Ctx) -> Reply:

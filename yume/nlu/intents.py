@@ -114,7 +114,10 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:walk ?in|sin cita|llego (?:un|una)|registr\w*|anota\w*|apunta\w*"
         r"|agrega\w* (?:a|una|un)|esta aqui)\b"
     )),
-    (LOOKUP, re.compile(r"\b(?:busca\w*|historial|quien es|consulta\w*|datos de)\b")),
+    (LOOKUP, re.compile(
+        r"\b(?:busca\w*|historial|quien es|consulta\w*|datos de|cliente|clienta)\b"
+        r"|^\+?[\d ]{8,}$"  # a phone number alone
+    )),
     (BLOCK, re.compile(
         r"\b(?:bloque\w*|no (?:estare|voy a estar|vengo|trabajo)|descanso|vacaciones"
         r"|permiso|cierra\w* (?:la )?agenda|tiempo libre|aparta\w* (?:mi|el) (?:tiempo|horario))\b"
