@@ -1,5 +1,5 @@
-"""What the intent-before-flow dialogues share: Ana, her appointment on the coming Wednesday
-at 11:00, and what they look at afterwards (tests/test_guided_intent_*.py)."""
+"""Fixtures of the intent-before-flow dialogues (tests/test_guided_intent_*.py, through
+pytest_plugins): Ana, and her appointment on the coming Wednesday at 11:00."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.cast import Cast
 from tests.test_guided_dialogues import Person, at, coming
 from yume.booking import book_appointment
 from yume.config import Config
-from yume.models import ACTIVE_STATUSES, Appointment, Conversation, utcnow
+from yume.models import Appointment, utcnow
 
 
 @pytest.fixture
@@ -23,21 +23,3 @@ def wednesday(cast: Cast) -> Appointment:
     return book_appointment(
         cast.org, cast.haircut.id, at(day, 11), cast.customer, cast.owner.id, now=utcnow()
     )
-
-
-def active() -> list[Appointment]:
-    return list(Appointment.select().where(Appointment.status.in_(ACTIVE_STATUSES)))
-
-
-def flow_of(cast: Cast) -> str | None:
-    conversation = Conversation.get(Conversation.phone == cast.customer.phone)
-    return ((conversation.state or {}).get("guided") or {}).get("flow")
-
-
-def finish(person: Person, answer: str, done: str) -> str:
-    """Tap the first option until `done` shows up (at most six taps)."""
-    for _ in range(6):
-        if done in answer:
-            return answer
-        answer = person.say("1")
-    raise AssertionError(f"never got {done!r}; last answer:\n{answer}")

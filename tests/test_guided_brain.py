@@ -379,8 +379,8 @@ def test_staff_look_up_a_customers_history(cast: Cast) -> None:
     book(cast, local(15, 11))
     chuy = Chat(cast, cast.owner.phone, "Chuy")
     chuy.say("busca a ana")
-    assert "👤 *Ana* (+525599998888)" in chuy.text
-    assert "15/01/2027 Corte de cabello" in chuy.text and "agendada" in chuy.text
+    assert "👤 *Ana* (+52 55 9999 8888)" in chuy.text
+    assert "• viernes 15 de enero, 11:00 AM — Corte de cabello con Chuy (agendada)" in chuy.text
     chuy.say("historial 9999 8888")
     assert "*Ana*" in chuy.text
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cast import Cast
-from tests.intent_fixtures import active, finish, flow_of
+from tests.intent_helpers import active, finish, flow_of
 from tests.test_guided_dialogues import Person, at, coming
 from yume.booking import book_appointment
 from yume.models import Appointment, utcnow

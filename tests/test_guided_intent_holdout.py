@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cast import Cast
-from tests.intent_fixtures import active, finish, flow_of
+from tests.intent_helpers import active, finish, flow_of
 from tests.test_guided_dialogues import Person
 from yume.models import Appointment
 
@@ -41,10 +41,13 @@ CANCEL = [
     "no podré ir, cancela porfa",
     "ya no la ocupo, gracias",
 ]
+# The held-out set's two misses, as first run and left untuned: Yume asks "¿la cambio o
+# agendo otra?" instead of booking one more at once (the safe side: nothing is booked).
+MISSED = pytest.mark.xfail(strict=True, reason="held-out miss: asks change-or-another first")
 ANOTHER = [
     "quiero otra para el sábado, aparte de la que tengo",
-    "¿me agendas también a mi hija el viernes?",
-    "una cita nueva para el lunes a las 5",
+    pytest.param("¿me agendas también a mi hija el viernes?", marks=MISSED),
+    pytest.param("una cita nueva para el lunes a las 5", marks=MISSED),
     "otro corte el martes, para mi papá",
     "además de mi cita, quiero otra el sábado",
 ]
