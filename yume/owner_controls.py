@@ -213,7 +213,13 @@ def pause(chat: Conversation, now: datetime, owner: Staff | None = None) -> Outc
 
 
 def resume(chat: Conversation, now: datetime, owner: Staff | None = None) -> Outcome:
-    outcome = yume_goes_on(chat, now)
+    """ "reanuda a Ana": Yume answers her again; she hears from Yume only if she was left
+    waiting for a person (after the owner's own pause, the owner was talking to her)."""
+    if handover.is_waiting(chat, now):
+        outcome = yume_goes_on(chat, now)
+    else:
+        handover.give_back(chat)
+        outcome = Outcome([], [])
     outcome.to_owner = [Text(f"Listo ▶️ Yume vuelve a atender a {handover.who(chat)}.")]
     return outcome
 

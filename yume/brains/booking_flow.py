@@ -217,18 +217,29 @@ def _time_list(ctx: Ctx, day: date, found: list[Slot], body: str) -> Reply:
         staff = ctx.team.get(slot.staff_id)
         who = f"con {staff.name}" if several and staff else None
         items.append((slotting.slot_id(slot), clock(ctx.local(slot.start)), who))
-    return reply(rows(f"{body}\n{another_hint(ctx)}", "Ver horarios", items))
+    return reply(rows(f"{body}\n{another_hint(ctx, day)}", "Ver horarios", items))
 
 
-def another_hint(ctx: Ctx) -> str:
-    """'¿Otro día u hora? …p. ej. «el sábado a las 5»', naming an open day at least two days
-    ahead: never "el viernes" when tomorrow (that's "mañana") or today is Friday."""
-    for ahead in range(2, 8):
+def another_hint(ctx: Ctx, shown: date | None = None) -> str:
+    """'¿Otro día u hora? …p. ej. «el sábado a las 12»': an open day at least two days ahead
+    (never "el viernes" when tomorrow or today is Friday), not the day on screen, at an hour
+    that day is open."""
+    example = example_day(ctx, shown)
+    if example is None:
+        return "¿Otro día u hora? Escríbemelo, p. ej. «pasado mañana a las 4»."
+    name, hour = example
+    return f"¿Otro día u hora? Escríbemelo, p. ej. «el {name} {hour}»."
+
+
+def example_day(ctx: Ctx, shown: date | None = None) -> tuple[str, str] | None:
+    """A weekday name to give as an example, two to eight days ahead, and an open hour."""
+    for ahead in range(2, 9):
         day = ctx.today + timedelta(days=ahead)
-        if ctx.hours.get(day.weekday()):
-            name = spanish_date(day).split()[0]
-            return f"¿Otro día u hora? Escríbemelo, p. ej. «el {name} a las 5»."
-    return "¿Otro día u hora? Escríbemelo, p. ej. «pasado mañana a las 5»."
+        spans = ctx.hours.get(day.weekday())
+        if spans and day != shown:
+            hour = (min(start for start, _ in spans) // 60 + 3 - 1) % 12 + 1
+            return spanish_date(day).split()[0], f"a la{'' if hour == 1 else 's'} {hour}"
+    return None
 
 
 def on_part(ctx: Ctx, part: str) -> Reply:

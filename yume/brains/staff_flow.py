@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from yume.agenda import appointments_between, appointments_overlapping, time_off_between
 from yume.brain import Reply, Text
+from yume.brains import booking_flow
 from yume.brains.context import Ctx, clock
 from yume.brains.ui import buttons
 from yume.business import add_time_off
@@ -63,7 +64,9 @@ def agenda(ctx: Ctx, day: date, text: str = "") -> Reply:
     blocked = _blocks(members, start, end)
     heading = f"📅 Agenda {_of(ctx, day)}"
     sections = [_section(ctx, m, booked, blocked, len(members) > 1) for m in members]
-    more = "\n\n¿Otro día? Escríbeme, p. ej. «agenda del viernes»."
+    example = booking_flow.example_day(ctx, day)
+    other = f"agenda del {example[0]}" if example else "agenda de pasado mañana"
+    more = f"\n\n¿Otro día? Escríbeme, p. ej. «{other}»."
     return Reply([Text(heading + "\n" + "\n\n".join(sections) + more)])
 
 

@@ -197,7 +197,7 @@ def walk_in_text(ctx: Ctx, text: str) -> Reply | None:
 
 
 def start_lookup(ctx: Ctx, text: str = "") -> Reply:
-    """"busca a Juanito Pérez", "cliente 5555550101": the words as written (never through
+    """ "busca a Juanito Pérez", "cliente 5555550101": the words as written (never through
     the typo fixer: a name is no misspelt month)."""
     ctx.state.begin("lookup", "query")
     query = " ".join(w for w in normalize(text).split() if w not in LOOKUP_WORDS)
