@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cast import Cast
-from tests.intent_helpers import active, finish, flow_of
+from tests.intent_helpers import active, asks_first, books_one_more, cancels_it, finish, moves_it
 from tests.test_guided_dialogues import Person, at, coming
 from yume.booking import book_appointment
 from yume.models import Appointment, utcnow
@@ -103,21 +103,15 @@ ANOTHER = [
 def test_a_reschedule_phrasing_moves_the_appointment(
     cast: Cast, ana: Person, wednesday: Appointment, phrase: str
 ) -> None:
-    first = ana.say(phrase)
-    assert "¿Qué servicio quieres?" not in first and flow_of(cast) == "reschedule", first
-    finish(ana, first, "¡Listo, la cambié")
-    [moved] = active()  # moved, never doubled
-    assert moved.id == wednesday.id and moved.start_at != wednesday.start_at
+    moves_it(cast, ana, wednesday, phrase)
 
 
 @pytest.mark.parametrize("phrase", AMBIGUOUS)
 def test_another_day_without_a_verb_asks_change_or_another(
     cast: Cast, ana: Person, wednesday: Appointment, phrase: str
 ) -> None:
-    first = ana.say(phrase)
-    assert "¿La cambio para" in first and "o te agendo otra cita aparte?" in first, first
+    first = asks_first(ana, wednesday, phrase)
     assert "[1] Cambiar mi cita" in first and "[2] Agendar otra cita" in first
-    assert active() == [wednesday]
     finish(ana, ana.say("1"), "¡Listo, la cambié")
     [moved] = active()
     assert moved.id == wednesday.id and moved.start_at != wednesday.start_at
@@ -127,22 +121,14 @@ def test_another_day_without_a_verb_asks_change_or_another(
 def test_a_cancel_phrasing_cancels_after_asking(
     cast: Cast, ana: Person, wednesday: Appointment, phrase: str
 ) -> None:
-    first = ana.say(phrase)
-    assert "¿Cancelo tu cita de *Corte de cabello*" in first, first
-    assert "Listo, cancelé" in ana.say("1")
-    assert active() == []
+    cancels_it(ana, phrase)
 
 
 @pytest.mark.parametrize("phrase", ANOTHER)
 def test_asking_for_one_more_books_one_more_and_says_so(
     cast: Cast, ana: Person, wednesday: Appointment, phrase: str
 ) -> None:
-    first = ana.say(phrase)
-    assert "¿La cambio" not in first and flow_of(cast) == "book", first
-    confirm = finish(ana, first, "¿Te agendo")
-    assert "Ya tienes tu cita de" in confirm or "Ojo: ese día ya tienes" in confirm
-    assert "¡Listo" in ana.say("1")
-    assert len(active()) == 2 and wednesday.id in [a.id for a in active()]
+    books_one_more(cast, ana, wednesday, phrase)
 
 
 def test_choosing_another_from_the_question_books_one_more(
