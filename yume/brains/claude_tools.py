@@ -891,9 +891,6 @@ HANDLERS: dict[str, Callable[[Toolbox, Any], Result]] = {
 }
 
 
-# Owner-only tools kept in their own modules (issue 12: the business's frequent questions).
-from yume.brains import faq_tools  # noqa: E402
-
-SPECS.update({spec.name: spec for spec in faq_tools.SPECS})
-HANDLERS.update(faq_tools.HANDLERS)
-STAFF_TOOLS += tuple(faq_tools.HANDLERS)
+# Owner-only tools kept in their own modules, which add themselves to SPECS, HANDLERS and
+# STAFF_TOOLS (issue 12: the business's frequent questions).
+from yume.brains import faq_tools  # noqa: E402, F401

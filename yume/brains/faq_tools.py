@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from yume import faq
+from yume.brains import claude_tools
 from yume.brains.claude_tools import Refusal, Result, Toolbox, ToolInput, ToolSpec
 from yume.faq_models import FaqEntry
 from yume.schemas import FaqAnswer, FaqQuestion, Id
@@ -62,3 +63,14 @@ def delete_faq_answer(box: Toolbox, params: DeleteFaqInput) -> Result:
 
 
 HANDLERS = {SAVE: save_faq_answer, DELETE: delete_faq_answer}
+
+
+def register() -> None:
+    """Offer these tools with the staff set (idempotent; whichever module is imported first)."""
+    claude_tools.SPECS.update({spec.name: spec for spec in SPECS})
+    claude_tools.HANDLERS.update(HANDLERS)
+    missing = tuple(name for name in HANDLERS if name not in claude_tools.STAFF_TOOLS)
+    claude_tools.STAFF_TOOLS += missing
+
+
+register()
