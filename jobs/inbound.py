@@ -12,7 +12,7 @@ from datetime import datetime
 
 from jobs.outbound import JOB as DELIVER
 from jobs.runtime import current
-from yume import conversations, delivery, reminder_replies
+from yume import conversations, delivery, handover, owner_controls, reminder_replies
 from yume.brain import BrainUnavailable, Reply, Text, Turn, load_brain
 from yume.config import Config
 from yume.db import database
@@ -63,8 +63,11 @@ def _turn(conversation_id: int, config: Config, now: datetime) -> str:
         delivery.deliver(conversation, client, now)  # a retry after a transient send error
         return "idle"
     pending = reminder_replies.answer_taps(conversation, pending, client, now)
+    pending, customers = owner_controls.answer(conversation, pending, client, now)
+    for customer_chat in customers:  # "Que siga Yume" greets the customer it gives back
+        get_queue(config.redis_url).enqueue(DELIVER, customer_chat)
     if not pending:
-        return "answered"  # reminder taps only (Confirmo / Cambiar horario / Cancelar)
+        return "answered"  # taps and commands only (reminder buttons, the owner's controls)
     wait = config.quiet_seconds - (now - max(m.created_at for m in pending)).total_seconds()
     if wait > 0:
         get_queue(config.redis_url).enqueue(JOB, conversation_id, delay=wait)
@@ -72,6 +75,9 @@ def _turn(conversation_id: int, config: Config, now: datetime) -> str:
     if conversations.is_paused(conversation, now):
         conversations.claim_inbound(pending, now, status="held")  # the owner is on it
         return "paused"
+    pending = handover.answer_waiting(conversation, pending, client, now)
+    if not pending:
+        return "answered"  # waiting for a person: a short note, never silence
     conversations.refresh_identity(conversation)
     delivery.mark_read(client, pending[-1])
     try:
@@ -84,13 +90,14 @@ def _turn(conversation_id: int, config: Config, now: datetime) -> str:
             if not conversations.claim_inbound(pending, now):
                 raise _Raced
             delivery.queue_actions(conversation, reply.actions, now)
-            if reply.handover:
-                conversations.pause(conversation, now)
-            owner_conversation = (
-                notify_owner(conversation.organization, reply.notify_owner, now)
-                if reply.notify_owner
-                else None
-            )
+            owner_conversation = None
+            if reply.handover:  # one state machine for every brain (yume/handover.py)
+                reason = reply.handover_reason or reply.notify_owner
+                owner_conversation = handover.hand_over(conversation, reason, now)
+            elif reply.notify_owner:
+                owner_conversation = notify_owner(
+                    conversation.organization, reply.notify_owner, now
+                )
     except _Raced:
         return "raced"
     delivery.deliver(conversation, client, now)

@@ -4,11 +4,12 @@ times and services, with what each phrase means under booking semantics.
 Booking semantics: always today or later ("el lunes" on a Wednesday is next Monday, "el
 10" on the 13th is next month's); an hour without AM/PM is the one the business is open
 ("a las 4" in a salon open 10–20 is 16:00). Parts of the day are windows: morning
-00:00–12:00, afternoon 12:00–19:00, evening 19:00–24:00; "al rato" is from an hour from
+00:00–12:00, afternoon from the business's afternoon (1:00 PM, or its reopening after a
+midday break) to 19:00, evening 19:00–24:00; "al rato" is from an hour from
 now, "ahorita" from now and as soon as possible.
 
 Each case is (reference, text, expected). The expected value is written compactly:
-"2027-01-14" a date, "16:00" an exact time, "12:00-19:00" a window, "days=7" a span of
+"2027-01-14" a date, "16:00" an exact time, "13:00-19:00" a window, "days=7" a span of
 days, "asap", or "none" when the text names no day and no time. Service cases expect the
 names of the matching services of `CATALOGUE`, "|"-separated when several fit equally.
 """
@@ -256,18 +257,18 @@ PART_OF_DAY = [
     ("wed", "en la mañana", "00:00-12:00"),
     ("wed", "por la mañana", "00:00-12:00"),
     ("wed", "en las mañanas", "00:00-12:00"),
-    ("wed", "en la tarde", "12:00-19:00"),
-    ("wed", "por la tarde", "12:00-19:00"),
-    ("wed", "en las tardes", "12:00-19:00"),
-    ("wed", "tarde", "12:00-19:00"),
+    ("wed", "en la tarde", "13:00-19:00"),
+    ("wed", "por la tarde", "13:00-19:00"),
+    ("wed", "en las tardes", "13:00-19:00"),
+    ("wed", "tarde", "13:00-19:00"),
     ("wed", "en la noche", "19:00-24:00"),
     ("wed", "por la noche", "19:00-24:00"),
     ("wed", "noche", "19:00-24:00"),
-    ("wed", "después de comer", "12:00-19:00"),
-    ("wed", "esta tarde", "2027-01-13 12:00-19:00"),
+    ("wed", "después de comer", "13:00-19:00"),
+    ("wed", "esta tarde", "2027-01-13 13:00-19:00"),
     ("wed", "esta noche", "2027-01-13 19:00-24:00"),
-    ("wed", "hoy en la tarde", "2027-01-13 12:00-19:00"),
-    ("wed", "en la tardecita", "12:00-19:00"),
+    ("wed", "hoy en la tarde", "2027-01-13 13:00-19:00"),
+    ("wed", "en la tardecita", "13:00-19:00"),
 ]
 
 RANGE = [
@@ -292,7 +293,7 @@ RANGE = [
 COMBINED = [
     ("wed", "mañana a las 4", "2027-01-14 16:00"),
     ("wed", "mañana a las 4:30", "2027-01-14 16:30"),
-    ("wed", "mañana en la tarde", "2027-01-14 12:00-19:00"),
+    ("wed", "mañana en la tarde", "2027-01-14 13:00-19:00"),
     ("wed", "mañana en la mañana", "2027-01-14 00:00-12:00"),
     ("wed", "mañana por la mañana", "2027-01-14 00:00-12:00"),
     ("wed", "mañana temprano", "2027-01-14 00:00-12:00"),
@@ -306,7 +307,7 @@ COMBINED = [
     ("wed", "pasado mañana a las 11", "2027-01-15 11:00"),
     ("wed", "pasado mañana temprano", "2027-01-15 00:00-12:00"),
     ("wed", "el viernes a las 4", "2027-01-15 16:00"),
-    ("wed", "el viernes en la tarde", "2027-01-15 12:00-19:00"),
+    ("wed", "el viernes en la tarde", "2027-01-15 13:00-19:00"),
     ("wed", "el viernes 15 a las 11", "2027-01-15 11:00"),
     ("wed", "el sábado a las 10:30", "2027-01-16 10:30"),
     ("wed", "el sábado temprano", "2027-01-16 00:00-12:00"),
@@ -323,10 +324,10 @@ COMBINED = [
     ("wed", "el viernes entre 3 y 5", "2027-01-15 15:00-17:00"),
     ("wed", "el viernes de 3 a 5", "2027-01-15 15:00-17:00"),
     ("wed", "el jueves antes de las 2", "2027-01-14 00:00-14:00"),
-    ("wed", "quiero un corte mañana en la tarde", "2027-01-14 12:00-19:00"),
+    ("wed", "quiero un corte mañana en la tarde", "2027-01-14 13:00-19:00"),
     ("wed", "tienes lugar mañana a las 4?", "2027-01-14 16:00"),
     ("wed", "me puedes agendar el viernes a las 5?", "2027-01-15 17:00"),
-    ("wed", "hay chance hoy en la tarde?", "2027-01-13 12:00-19:00"),
+    ("wed", "hay chance hoy en la tarde?", "2027-01-13 13:00-19:00"),
     ("wed", "quisiera una cita para el sábado en la mañana", "2027-01-16 00:00-12:00"),
     ("wed", "mejor el viernes a las 6", "2027-01-15 18:00"),
     ("wed", "el lunes 18 a las 10 de la mañana", "2027-01-18 10:00"),
@@ -353,7 +354,7 @@ TYPOS = [
     ("wed", "mañna a las 5", "2027-01-14 17:00"),
     ("wed", "pasado mañna", "2027-01-15"),
     ("wed", "el 15 de enro", "2027-01-15"),
-    ("wed", "en la tade", "12:00-19:00"),
+    ("wed", "en la tade", "13:00-19:00"),
     ("wed", "despues de las 6", "18:00-24:00"),
     ("wed", "MAÑANA A LAS 4", "2027-01-14 16:00"),
     ("wed", "mediodia", "12:00"),
@@ -380,13 +381,13 @@ HOLDOUT = [
     ("wed", "tienes espacio hoy a las 6?", "2027-01-13 18:00"),
     ("wed", "mañana a las 3 y media", "2027-01-14 15:30"),
     ("wed", "el sábado a eso de las 12", "2027-01-16 12:00"),
-    ("wed", "pasado mañana en la tarde", "2027-01-15 12:00-19:00"),
+    ("wed", "pasado mañana en la tarde", "2027-01-15 13:00-19:00"),
     ("wed", "el lunes en la mañana", "2027-01-18 00:00-12:00"),
-    ("wed", "el martes por la tarde", "2027-01-19 12:00-19:00"),
+    ("wed", "el martes por la tarde", "2027-01-19 13:00-19:00"),
     ("wed", "el jueves después de las 5", "2027-01-14 17:00-24:00"),
     ("wed", "hoy antes de las 3", "2027-01-13 00:00-15:00"),
     ("wed", "el 22 de enero a las 10", "2027-01-22 10:00"),
-    ("wed", "el 25 en la tarde", "2027-01-25 12:00-19:00"),
+    ("wed", "el 25 en la tarde", "2027-01-25 13:00-19:00"),
     ("wed", "el día 18 a las 4", "2027-01-18 16:00"),
     ("wed", "a las 2 y media", "14:30"),
     ("wed", "a las 6:45", "18:45"),
@@ -395,7 +396,7 @@ HOLDOUT = [
     ("wed", "mañana cuarto para las 11", "2027-01-14 10:45"),
     ("wed", "el viernes a la 1", "2027-01-15 13:00"),
     ("wed", "el sábado a la 1 y media", "2027-01-16 13:30"),
-    ("wed", "en la tarde del viernes", "2027-01-15 12:00-19:00"),
+    ("wed", "en la tarde del viernes", "2027-01-15 13:00-19:00"),
     ("wed", "el viernes tipo 6", "2027-01-15 18:00"),
     ("wed", "mañana a partir de las 3", "2027-01-14 15:00-24:00"),
     ("wed", "el lunes entre 4 y 6", "2027-01-18 16:00-18:00"),
@@ -403,7 +404,7 @@ HOLDOUT = [
     ("wed", "este sábado", "2027-01-16"),
     ("wed", "el domingo que viene", "2027-01-17"),
     ("wed", "Mañana jueves a las 4", "2027-01-14 16:00"),
-    ("wed", "hoy miércoles en la tarde", "2027-01-13 12:00-19:00"),
+    ("wed", "hoy miércoles en la tarde", "2027-01-13 13:00-19:00"),
     ("wed", "el 16 de enero", "2027-01-16"),
     ("wed", "16 de enero a las 11:30", "2027-01-16 11:30"),
     ("wed", "a las 10 y media de la mañana", "10:30"),
@@ -461,6 +462,245 @@ SERVICE = [
     ("wed", "mañana a las 4", ""),
 ]
 
+# Issue 12: the categories of phrasings the parser missed, written while building the rules
+# for them (the held-out set of these categories is HOLDOUT_12, written afterwards).
+SPLIT_HOURS = {day: [(600, 840), (960, 1200)] for day in range(6)}  # 10–14 and 16–20
+REFERENCES["split"] = Reference(datetime(2027, 1, 13, 9, 10), SPLIT_HOURS)
+
+MINUTES_IN_WORDS = [
+    ("wed", "a las siete treinta", "19:30"),
+    ("wed", "cinco cuarenta y cinco", "17:45"),
+    ("wed", "a las cuatro quince", "16:15"),
+    ("wed", "mañana a las once cuarenta", "2027-01-14 11:40"),
+    ("wed", "el viernes a las seis treinta", "2027-01-15 18:30"),
+    ("wed", "a las 7 30", "19:30"),
+]
+NUMBER_WORDS_21_31 = [
+    ("wed", "el veintisiete", "2027-01-27"),
+    ("wed", "el veintiuno", "2027-01-21"),
+    ("wed", "el treinta y uno", "2027-01-31"),
+    ("wed", "el veinticuatro a las cinco", "2027-01-24 17:00"),
+    ("wed", "veintidós de febrero", "2027-02-22"),
+]
+ABBREVIATED_WEEKDAY = [
+    ("wed", "el sáb a las 5", "2027-01-16 17:00"),
+    ("wed", "mié", "2027-01-20"),
+    ("wed", "vie.", "2027-01-15"),
+    ("wed", "el jue a las 11", "2027-01-14 11:00"),
+    ("wed", "el lun en la tarde", "2027-01-18 13:00-19:00"),
+    ("wed", "el mar a las 4", "2027-01-19 16:00"),
+    ("wed", "el 5 de mar", "2027-03-05"),
+    ("fri", "dom 11am", "2027-01-17 11:00"),
+]
+RANGE_WITHOUT_DE = [
+    ("wed", "de 4-6", "16:00-18:00"),
+    ("wed", "5 a 6 pm", "17:00-18:00"),
+    ("wed", "el viernes de 4-6", "2027-01-15 16:00-18:00"),
+    ("wed", "mañana 4 a 6", "2027-01-14 16:00-18:00"),
+    ("wed", "entre 4-6", "16:00-18:00"),
+    ("wed", "4-6pm", "16:00-18:00"),
+    ("wed", "17-19 hrs", "17:00-19:00"),
+]
+NUMERIC_DATE = [
+    ("wed", "el 21 del 3", "2027-03-21"),
+    ("wed", "17-2", "2027-02-17"),
+    ("wed", "17/02", "2027-02-17"),
+    ("wed", "el 3-2", "2027-02-03"),
+    ("wed", "el 21 del 3 a las 4", "2027-03-21 16:00"),
+    ("wed", "20/01/2027", "2027-01-20"),
+]
+DAY_AFTER_TIME = [
+    ("wed", "8pm del 15", "2027-01-15 20:00"),
+    ("wed", "a las 11 del 20", "2027-01-20 11:00"),
+    ("wed", "4:30 del viernes", "2027-01-15 16:30"),
+    ("wed", "a las 5 del 12", "2027-02-12 17:00"),
+]
+FROM_NOW = [
+    ("wed", "en 2 horas", "2027-01-13 11:10"),
+    ("wed", "en una hora", "2027-01-13 10:10"),
+    ("wed", "dentro de media hora", "2027-01-13 09:40"),
+    ("wed", "en 45 minutos", "2027-01-13 09:55"),
+    ("wed", "en hora y media", "2027-01-13 10:40"),
+    ("fri", "en 2 horas y media", "2027-01-15 20:00"),
+]
+DAYS_AFTER = [
+    ("wed", "dos días después de hoy", "2027-01-15"),
+    ("wed", "3 días después", "2027-01-16"),
+    ("wed", "pasado mañana en la tarde", "2027-01-15 13:00-19:00"),
+    ("wed", "de aquí a 4 días", "2027-01-17"),
+    ("wed", "en 2 semanas", "2027-01-27"),
+]
+NEXT_WEEK_MONTH = [
+    ("wed", "semana que viene", "2027-01-18 days=7"),
+    ("wed", "el mes que viene", "2027-02-01 days=28"),
+    ("wed", "el próximo mes", "2027-02-01 days=28"),
+    ("wed", "la semana próxima", "2027-01-18 days=7"),
+    ("dec", "el mes que entra", "2028-01-01 days=31"),
+    ("wed", "próxima semana en la tarde", "2027-01-18 days=7 13:00-19:00"),
+]
+EARLY_AFTERNOON = [
+    ("wed", "temprano en la tarde", "13:00-16:00"),
+    ("wed", "mañana temprano en la tarde", "2027-01-14 13:00-16:00"),
+    ("split", "en la tarde", "16:00-19:00"),
+    ("split", "el viernes temprano en la tarde", "2027-01-15 16:00-19:00"),
+    ("wed", "en la tarde temprano", "13:00-16:00"),
+]
+TYPO_GUARD = [
+    ("wed", "tengo tarea", "none"),
+    ("wed", "busca a Juanito Pérez", "none"),
+    ("wed", "busca a juanito", "none"),
+    ("wed", "quiero una manzana", "none"),
+    ("wed", "el juebes en la tade", "2027-01-14 13:00-19:00"),
+]
+
+# Issue 12's held-out set: written after the rules above were done, grouped by the issue's
+# categories, and run once as it stands; the rules were not tuned to it afterwards.
+HOLDOUT_12: dict[str, list[tuple[str, str, str]]] = {
+    "minutes_in_words": [
+        ("wed", "a las ocho cuarenta", "08:40"),
+        ("wed", "a las tres veinte", "15:20"),
+        ("wed", "nos vemos a las cuatro cuarenta y cinco", "16:45"),
+        ("wed", "el viernes a las doce quince", "2027-01-15 12:15"),
+        ("wed", "mañana a las once treinta", "2027-01-14 11:30"),
+        ("wed", "seis cincuenta", "18:50"),
+        ("wed", "como a las cinco treinta", "17:30"),
+        ("fri", "a las nueve quince", "09:15"),
+        ("wed", "el lunes a las dos diez", "2027-01-18 14:10"),
+        ("sat", "a las siete treinta de la noche", "19:30"),
+        ("wed", "a las 10 45", "10:45"),
+    ],
+    "number_words_21_31": [
+        ("wed", "el veintiocho", "2027-01-28"),
+        ("wed", "el veintitrés a las cuatro", "2027-01-23 16:00"),
+        ("wed", "el día veinticinco", "2027-01-25"),
+        ("wed", "para el treinta", "2027-01-30"),
+        ("wed", "el treinta y uno de enero", "2027-01-31"),
+        ("sat", "el veintinueve", "2027-03-29"),
+        ("wed", "el veintiséis en la tarde", "2027-01-26 13:00-19:00"),
+        ("dec", "el veintidós de enero", "2028-01-22"),
+        ("wed", "veintiuno de febrero", "2027-02-21"),
+        ("wed", "el veinticuatro a las once", "2027-01-24 11:00"),
+        ("fri", "el veintisiete a las siete", "2027-01-27 19:00"),
+    ],
+    "abbreviated_weekday": [
+        ("wed", "el vie a las 4", "2027-01-15 16:00"),
+        ("wed", "sáb 10am", "2027-01-16 10:00"),
+        ("wed", "el mié en la mañana", "2027-01-20 00:00-12:00"),
+        ("wed", "jue.", "2027-01-14"),
+        ("wed", "el lun. a las 6", "2027-01-18 18:00"),
+        ("wed", "el dom", "2027-01-17"),
+        ("wed", "este sáb", "2027-01-16"),
+        ("wed", "el próximo vie", "2027-01-15"),
+        ("fri", "el mar a las 5", "2027-01-19 17:00"),
+        ("sat", "el juev a las 3", "2027-02-04 15:00"),
+        ("wed", "vier 11:30", "2027-01-15 11:30"),
+    ],
+    "range_without_de": [
+        ("wed", "de 3-5", "15:00-17:00"),
+        ("wed", "entre 11-1", "11:00-13:00"),
+        ("wed", "4 a 7 pm", "16:00-19:00"),
+        ("wed", "mañana de 10-12", "2027-01-14 10:00-12:00"),
+        ("wed", "el sábado 12-2", "2027-01-16 12:00-14:00"),
+        ("wed", "3 a 5 de la tarde", "15:00-17:00"),
+        ("wed", "de 5:30-6:30", "17:30-18:30"),
+        ("fri", "9-11 am", "09:00-11:00"),
+        ("wed", "el lunes 4-6 pm", "2027-01-18 16:00-18:00"),
+        ("wed", "como de 2 a 4", "14:00-16:00"),
+        ("wed", "11 a 2", "11:00-14:00"),
+    ],
+    "numeric_date": [
+        ("wed", "el 25/01", "2027-01-25"),
+        ("wed", "el 2 del 2", "2027-02-02"),
+        ("wed", "18-1", "2027-01-18"),
+        ("wed", "el 5-3", "2027-03-05"),
+        ("wed", "14/2 a las 6", "2027-02-14 18:00"),
+        ("wed", "el 20 del 1", "2027-01-20"),
+        ("dec", "3/1", "2028-01-03"),
+        ("wed", "el 1/2/27", "2027-02-01"),
+        ("wed", "30-01", "2027-01-30"),
+        ("wed", "el 16 del 01 a las 11", "2027-01-16 11:00"),
+        ("sat", "el 10 del 2", "2027-02-10"),
+    ],
+    "day_after_time": [
+        ("wed", "a las 5 del viernes", "2027-01-15 17:00"),
+        ("wed", "6pm del 20", "2027-01-20 18:00"),
+        ("wed", "las 11 del sábado", "2027-01-16 11:00"),
+        ("wed", "4:30 pm del 22", "2027-01-22 16:30"),
+        ("wed", "a las 3 del próximo lunes", "2027-01-18 15:00"),
+        ("wed", "10am del 3 de febrero", "2027-02-03 10:00"),
+        ("wed", "a las 12 del 19", "2027-01-19 12:00"),
+        ("fri", "a las 9 del domingo", "2027-01-17 09:00"),
+        ("wed", "a las 2 de la tarde del jueves", "2027-01-14 14:00"),
+        ("wed", "7:15 del 25", "2027-01-25 19:15"),
+        ("wed", "a la 1 del martes", "2027-01-19 13:00"),
+    ],
+    "from_now": [
+        ("wed", "en 3 horas", "2027-01-13 12:10"),
+        ("wed", "dentro de una hora", "2027-01-13 10:10"),
+        ("wed", "en media hora", "2027-01-13 09:40"),
+        ("wed", "en 20 minutos", "2027-01-13 09:30"),
+        ("wed", "en una hora y media", "2027-01-13 10:40"),
+        ("wed", "dentro de 2 horas", "2027-01-13 11:10"),
+        ("fri", "en una hora", "2027-01-15 18:30"),
+        ("fri", "en 4 horas", "2027-01-15 21:30"),
+        ("wed", "en 90 minutos", "2027-01-13 10:40"),
+        ("wed", "de aquí a una hora", "2027-01-13 10:10"),
+        ("sat", "en dos horas", "2027-01-30 13:00"),
+    ],
+    "days_after": [
+        ("wed", "tres días después de hoy", "2027-01-16"),
+        ("wed", "dentro de 5 días", "2027-01-18"),
+        ("wed", "pasado mañana por la tarde", "2027-01-15 13:00-19:00"),
+        ("wed", "en cuatro días", "2027-01-17"),
+        ("wed", "pasado mañana temprano", "2027-01-15 00:00-12:00"),
+        ("wed", "2 días después", "2027-01-15"),
+        ("wed", "de aquí a 3 días", "2027-01-16"),
+        ("wed", "en 10 días", "2027-01-23"),
+        ("wed", "pasado mañana en la noche", "2027-01-15 19:00-24:00"),
+        ("fri", "dos días después de hoy", "2027-01-17"),
+        ("wed", "en una semana", "2027-01-20"),
+    ],
+    "next_week_month": [
+        ("wed", "semana que entra", "2027-01-18 days=7"),
+        ("wed", "el mes próximo", "2027-02-01 days=28"),
+        ("wed", "el siguiente mes", "2027-02-01 days=28"),
+        ("wed", "próximo mes", "2027-02-01 days=28"),
+        ("dec", "el mes que viene", "2028-01-01 days=31"),
+        ("wed", "para la semana que viene", "2027-01-18 days=7"),
+        ("wed", "semana próxima", "2027-01-18 days=7"),
+        ("sat", "el mes que viene", "2027-02-01 days=28"),
+        ("wed", "la siguiente semana en la mañana", "2027-01-18 days=7 00:00-12:00"),
+        ("wed", "el mes entrante", "2027-02-01 days=28"),
+        ("wed", "este mes", "2027-01-13 days=19"),
+    ],
+    "early_afternoon": [
+        ("wed", "temprano por la tarde", "13:00-16:00"),
+        ("wed", "el viernes temprano en la tarde", "2027-01-15 13:00-16:00"),
+        ("wed", "mañana en la tarde temprano", "2027-01-14 13:00-16:00"),
+        ("split", "temprano en la tarde", "16:00-19:00"),
+        ("wed", "hoy temprano en la tarde", "2027-01-13 13:00-16:00"),
+        ("wed", "a primeras horas de la tarde", "13:00-16:00"),
+        ("sat", "temprano en la tarde", "13:00-16:00"),
+        ("wed", "el lunes tarde temprano", "2027-01-18 13:00-16:00"),
+        ("wed", "al inicio de la tarde", "13:00-16:00"),
+        ("split", "en la tarde", "16:00-19:00"),
+        ("split", "mañana en la tarde", "2027-01-14 16:00-19:00"),
+    ],
+    "typo_guard": [
+        ("wed", "tengo tarea pero voy", "none"),
+        ("wed", "busca a Mario Juárez", "none"),
+        ("wed", "una manzana", "none"),
+        ("wed", "el señor Mayor", "none"),
+        ("wed", "busca a Julián", "none"),
+        ("wed", "la tardanza", "none"),
+        ("wed", "el junior", "none"),
+        ("wed", "mi cita con Marta", "none"),
+        ("wed", "lunas", "none"),
+        ("wed", "el viernez a las 5", "2027-01-15 17:00"),
+        ("wed", "mañnaa a las 4", "2027-01-14 16:00"),
+    ],
+}
+
 KINDS: dict[str, list[tuple[str, str, str]]] = {
     "relative_day": RELATIVE_DAY,
     "weekday": WEEKDAY,
@@ -473,6 +713,18 @@ KINDS: dict[str, list[tuple[str, str, str]]] = {
     "typos": TYPOS,
     "no_date": NO_DATE,
     "holdout": HOLDOUT,
+    "minutes_in_words": MINUTES_IN_WORDS,
+    "number_words_21_31": NUMBER_WORDS_21_31,
+    "abbreviated_weekday": ABBREVIATED_WEEKDAY,
+    "range_without_de": RANGE_WITHOUT_DE,
+    "numeric_date": NUMERIC_DATE,
+    "day_after_time": DAY_AFTER_TIME,
+    "from_now": FROM_NOW,
+    "days_after": DAYS_AFTER,
+    "next_week_month": NEXT_WEEK_MONTH,
+    "early_afternoon": EARLY_AFTERNOON,
+    "typo_guard": TYPO_GUARD,
+    **{f"holdout_{kind}": rows for kind, rows in HOLDOUT_12.items()},
     "service": SERVICE,
 }
 DATE_TIME_KINDS = [kind for kind in KINDS if kind != "service"]

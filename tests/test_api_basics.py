@@ -33,6 +33,10 @@ CONTRACT_PATHS = {
     "/api/v1/signup-links": {"post"},
     "/api/v1/organizations/{org}/connection": {"get"},
 }
+EXTENSIONS = {  # beyond CONTRACTS.md: the business's frequent questions (issue 12)
+    "/api/v1/organizations/{org}/faq": {"get", "post"},
+    "/api/v1/organizations/{org}/faq/{id}": {"get", "patch", "delete"},
+}
 
 
 def client_for(config: Config, **changes: Any) -> FlaskClient:
@@ -149,6 +153,8 @@ def test_it_refuses_a_missing_body(client: FlaskClient) -> None:
 def test_it_lists_the_fields_of_a_validation_error(client: FlaskClient) -> None:
     response = client.post("/api/v1/organizations", headers=AUTH, json={"name": 5, "extra": 1})
     message = assert_error(response, 422, "validation_error")["message"]
+    assert message.startswith("Solicitud inválida: ")  # in Spanish, like the domain errors
+    assert "name: debe ser texto" in message and "extra: campo desconocido" in message
     assert "name" in message
     assert "whatsapp_phone_number_id" in message
     assert "extra" in message
@@ -268,7 +274,7 @@ def test_it_serves_a_valid_openapi_3_document(document: dict[str, Any]) -> None:
 
 def test_it_lists_every_contract_path(document: dict[str, Any]) -> None:
     documented = {path: set(item) for path, item in document["paths"].items()}
-    assert documented == CONTRACT_PATHS
+    assert documented == CONTRACT_PATHS | EXTENSIONS
 
 
 def test_it_documents_the_bearer_security_scheme(document: dict[str, Any]) -> None:

@@ -297,20 +297,24 @@ def test_it_blocks_time_in_the_staff_members_own_schedule(wa, cast, claude_pipel
 def test_it_hands_over_and_tells_the_owner_without_links(
     wa, cast, claude_pipeline, jobs, fake_graph
 ):
+    """request_human ends in the same state machine as the guided brain (yume/handover.py)."""
     claude_pipeline.use(
         ("request_human", {"reason": "Queja por su último corte, ver https://fotos.example/x"})
-    ).say("Ya le avisé al equipo, en un momento te escriben.")
+    ).say("Ya le avisé al equipo.")
     say(wa, jobs, "quiero hablar con el dueño, mi corte quedó horrible")
     jobs.run()  # the owner's alert
     conversation = Conversation.get(Conversation.phone == "+525599998888")
-    assert conversation.paused_until is not None
+    assert conversation.handover_at is not None
     alert = [m for m in fake_graph.sent_messages() if m["to"] == "525511112222"]
     assert alert and "Queja por su último corte" in str(alert[0])
+    assert "mi corte quedó horrible" in str(alert[0])  # what the customer wrote, quoted
     assert "http" not in str(alert[0]) and "fotos.example" not in str(alert[0])
+    assert texts_sent(fake_graph)[0] == "Ya le avisé al equipo."
+    assert "Alguien del equipo te contesta por aquí" in texts_sent(fake_graph)[1]
     calls = len(claude_pipeline.calls)
-    say(wa, jobs, "¿hola?")
-    assert len(claude_pipeline.calls) == calls  # paused: Claude is not asked
-    assert texts_sent(fake_graph) == ["Ya le avisé al equipo, en un momento te escriben."]
+    say(wa, jobs, "¿sigue alguien?")
+    assert len(claude_pipeline.calls) == calls  # waiting for a person: Claude is not asked
+    assert "Sigo aquí" in texts_sent(fake_graph)[-1]  # and yet never silence
 
 
 # -- the loop ------------------------------------------------------------------------------

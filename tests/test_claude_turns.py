@@ -221,6 +221,8 @@ def test_the_tool_sets_are_the_contracts():
         "register_walk_in",
         "lookup_customer",
         "block_time",
+        "save_faq_answer",  # owner-only, beyond the contract (issue 12: the business's FAQ)
+        "delete_faq_answer",
         "present_options",
     ]
     owner = tool_definitions("owner")  # issue 10: the staff set, then the owner's setup tools

@@ -125,7 +125,7 @@ def test_it_refuses_a_morning_agenda_hour_past_23(run, tmp_path):
     )
     result = run("import", str(path))
     assert result.exit_code != 0
-    assert "staff.0.morning_agenda_hour" in result.output
+    assert "staff[0].morning_agenda_hour: debe ser menor o igual a 23" in result.output
     assert Organization.select().count() == 0
 
 

@@ -59,7 +59,7 @@ def test_it_reads_at_least_95_percent_of_the_development_set() -> None:
         ("cuarto para las 5", {"time": "16:45"}),
         ("mediodía", {"time": "12:00"}),
         ("después de las 6", {"from": "18:00", "to": "24:00"}),
-        ("mañana en la tarde", {"date": "2027-01-14", "from": "12:00", "to": "19:00"}),
+        ("mañana en la tarde", {"date": "2027-01-14", "from": "13:00", "to": "19:00"}),
         ("el lunes", {"date": "2027-01-18"}),  # said on a Wednesday: the coming Monday
         ("el miércoles", {"date": "2027-01-20"}),  # today is Wednesday: next week's
         ("el 10", {"date": "2027-02-10"}),  # the 10th has passed: next month's
@@ -121,3 +121,34 @@ def test_it_tells_a_bare_greeting_from_a_greeting_with_a_request() -> None:
     assert nlu.is_only_greeting("Hola, buenas tardes!")
     assert not nlu.is_only_greeting("hola, quiero un corte")
     assert nlu.without_greeting("hola buenas tardes quiero un corte") == "quiero un corte"
+
+
+def test_the_typo_fixer_only_corrects_time_words_never_real_words_or_names() -> None:
+    assert prepare("el biernes en la tade") == "el viernes en la tarde"
+    assert prepare("tengo tarea") == "tengo tarea"  # not "tarde"
+    assert prepare("busca a juanito") == "busca a juanito"  # not "junio"
+    assert prepare("busca a Mayito Ruiz") == "busca a mayito ruiz"  # a name, as written
+    assert prepare("quiero una manzana") == "quiero 1 manzana"
+    assert nlu.without_greeting("hola, busca a Juanito Pérez") == "busca a juanito perez"
+
+
+def test_the_afternoon_is_the_businesss_afternoon() -> None:
+    split = {day: [(600, 840), (960, 1200)] for day in range(6)}  # 10–14 and 16–20
+    after_lunch = BusinessClock(WEDNESDAY.now, split)
+    assert when("en la tarde") == {"from": "13:00", "to": "19:00"}  # twelve is "mediodía"
+    assert when("en la tarde", after_lunch) == {"from": "16:00", "to": "19:00"}
+    assert WEDNESDAY.day_parts()["morning"] == (0, 13 * 60)  # the buttons leave no gap
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("de 4-6", {"from": "16:00", "to": "18:00"}),  # hours
+        ("17-2", {"date": "2027-02-17"}),  # a day and a month
+        ("el 4-6", {"date": "2027-06-04"}),
+        ("somos 2 a 3 personas", None),  # no range of hours
+        ("mi cel es 55-1234-5678", None),
+    ],
+)
+def test_a_hyphen_is_a_range_of_hours_or_a_date_by_its_context(text: str, expected) -> None:
+    assert when(text) == expected

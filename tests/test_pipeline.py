@@ -272,15 +272,24 @@ def test_it_obeys_the_owners_pause_and_resume_commands(wa, cast, jobs, fake_grap
     assert len(texts_sent(fake_graph)) == 1
 
 
-def test_it_pauses_when_the_brain_hands_over(wa, cast, jobs, fake_graph):
+def test_a_hand_over_waits_for_a_person_without_going_silent(wa, cast, jobs, fake_graph):
     webhooks.post(wa, webhooks.text(CUSTOMER_WA, "quiero hablar con un humano"))
     jobs.run()
     jobs.run()
     conversation = Conversation.get(Conversation.phone == "+525599998888")
-    assert conversation.paused_until > utcnow()
-    webhooks.post(wa, webhooks.text(CUSTOMER_WA, "¿hola?"))
+    assert conversation.handover_at is not None and conversation.paused_until is None
+    said = texts_sent(fake_graph)
+    assert said[0] == "Te comunico con alguien del equipo."
+    assert "Alguien del equipo te contesta por aquí" in said[1]  # when, by the hours
+    turns = len(EchoBrain.turns)
+    webhooks.post(wa, webhooks.text(CUSTOMER_WA, "¿sigue alguien ahí?"))
     jobs.run()
-    assert texts_sent(fake_graph) == ["Te comunico con alguien del equipo."]
+    assert "Sigo aquí" in texts_sent(fake_graph)[-1]  # never silence
+    assert len(EchoBrain.turns) == turns  # the brain is not asked meanwhile
+    webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
+    jobs.run()
+    assert texts_sent(fake_graph)[-1] == "[customer] Recibí: hola"  # Yume is back
+    assert Conversation.get_by_id(conversation.id).handover_at is None
 
 
 # -- Meta's errors, statuses and the 24-hour window ---------------------------------------

@@ -130,3 +130,21 @@ def post(client: Any, body: Any, secret: str = APP_SECRET) -> Any:
         content_type="application/json",
         headers={"X-Hub-Signature-256": sign(secret, raw)},
     )
+
+
+def template_button(wa_id: str, payload: str, title: str) -> dict[str, Any]:
+    """A tap on a template's quick-reply button (outside the 24-hour window)."""
+    return envelope(
+        {
+            "contacts": [{"profile": {"name": "Chuy"}, "wa_id": wa_id}],
+            "messages": [
+                {
+                    "from": wa_id,
+                    "id": f"wamid.Q{next(_ids)}",
+                    "timestamp": str(int(time.time())),
+                    "type": "button",
+                    "button": {"payload": payload, "text": title},
+                }
+            ],
+        }
+    )

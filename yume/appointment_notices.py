@@ -47,6 +47,7 @@ QUIET_SOURCES = ("demo", "import")  # bulk-loaded bookings: nobody is told
 NOTIFIED_KINDS = ("booked", "rescheduled", "cancelled")
 # A free message queued this close to the window's end could miss it: use the template.
 WINDOW_MARGIN = timedelta(minutes=10)
+WALK_IN_NOW = timedelta(minutes=30)  # a walk-in starting within this is sitting in the chair
 
 
 # -- phrases ---------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def queue_notices(event: AppointmentEvent, appointment: Appointment, now: dateti
         return []
     said = facts(appointment, now)
     queued: list[int] = []
-    if event.actor != CUSTOMER and reachable(appointment.customer):
+    if event.actor != CUSTOMER and reachable(appointment.customer) and not in_the_chair(event):
         queued.append(_tell_customer(event, appointment, said, now))
     for member in team_to_tell(event, appointment):
         queued.append(_tell_member(event, member, said, now))
@@ -183,6 +184,16 @@ def worth_telling(event: AppointmentEvent, appointment: Appointment) -> bool:
     if event.kind == "booked" and event.source in QUIET_SOURCES:
         return False
     return event.kind == "cancelled" or appointment.status in ACTIVE_STATUSES
+
+
+def in_the_chair(event: AppointmentEvent) -> bool:
+    """A walk-in being served now is not told "tu cita quedó agendada": they are here."""
+    appointment = event.appointment
+    return (
+        event.kind == "booked"
+        and appointment.source == "walk_in"
+        and appointment.start_at <= event.created_at + WALK_IN_NOW
+    )
 
 
 def team_to_tell(event: AppointmentEvent, appointment: Appointment) -> list[Staff]:

@@ -8,9 +8,9 @@ what WhatsApp would show. Type the number of a button or list row to tap it.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +20,6 @@ from yume.templates import TEMPLATES
 from yume.whatsapp.signature import sign
 
 SIMULATOR_SECRET = "yume-simulator"
-_ids = itertools.count(1)
 
 
 class ConsoleTransport:
@@ -41,7 +40,7 @@ class ConsoleTransport:
             self.choices = choices  # their buttons are not yours to tap
         else:
             self.echo(self.render(payload))
-        wamid = f"wamid.SIM{next(_ids)}"
+        wamid = f"wamid.SIM{uuid.uuid4().hex}"  # unique across runs on the same database
         return {
             "messaging_product": "whatsapp",
             "contacts": [{"input": payload.get("to"), "wa_id": payload.get("to")}],
@@ -111,7 +110,7 @@ class ConsoleTransport:
 
 def message_for(line: str, choices: list[dict[str, str]]) -> dict[str, Any]:
     """The `messages[]` item Meta would send for what the person typed or tapped."""
-    base = {"id": f"wamid.SIMIN{time.time_ns()}", "timestamp": str(int(time.time()))}
+    base = {"id": f"wamid.SIMIN{uuid.uuid4().hex}", "timestamp": str(int(time.time()))}
     if line.isdigit() and 1 <= int(line) <= len(choices):
         choice = choices[int(line) - 1]
         if choice["kind"] == "template_button":

@@ -82,14 +82,16 @@ def demo(host: str, port: int | None, no_serve: bool) -> None:
 
 def _describe(org: object) -> None:
     from yume.formatting import local_date_time, money
-    from yume.models import Appointment, Organization, ServiceType, Staff, utcnow
+    from yume.models import ACTIVE_STATUSES, Appointment, Organization, ServiceType, Staff, utcnow
+    from yume.phones import display_phone
     from yume.timeutil import zone
 
     assert isinstance(org, Organization)
     tz = zone(org.timezone)
     click.echo(f"\nNegocio {org.id}: {org.name} ({org.timezone})")
     for member in Staff.select().where(Staff.organization == org).order_by(Staff.id):
-        click.echo(f"  {member.role:5}  {member.name:20} {member.phone}  (staff_id {member.id})")
+        phone = display_phone(member.phone)
+        click.echo(f"  {member.role:5}  {member.name:20} {phone}  (staff_id {member.id})")
     for service in ServiceType.select().where(ServiceType.organization == org):
         click.echo(
             f"  servicio {service.id}: {service.name} · {service.duration_minutes} min · "
@@ -97,13 +99,18 @@ def _describe(org: object) -> None:
         )
     upcoming = (
         Appointment.select()
-        .where((Appointment.organization == org) & (Appointment.start_at >= utcnow()))
+        .where(
+            (Appointment.organization == org)
+            & (Appointment.start_at >= utcnow())
+            & Appointment.status.in_(ACTIVE_STATUSES)
+        )
         .order_by(Appointment.start_at)
     )
+    count = upcoming.count()  # before .first(), which limits the query it is called on
     first = upcoming.first()
     click.echo(
-        f"  {upcoming.count()} citas próximas, la primera: "
-        + (local_date_time(first.start_at, tz) if first else "ninguna")
+        f"  {count} cita{'' if count == 1 else 's'} próxima{'' if count == 1 else 's'}"
+        + (f", la primera: {local_date_time(first.start_at, tz)}" if first else "")
     )
     tomorrow = (utcnow().astimezone(tz) + timedelta(days=1)).date().isoformat()
     click.echo(
@@ -139,13 +146,14 @@ def chat(org_id: int | None, phone: str, name: str) -> None:
         raise click.ClickException(
             "no hay ese negocio; crea uno con `python -m yume demo --no-serve`"
         )
+    _log_to_file(CHAT_LOG)
     try:
         simulator = Simulator(config, org.id, phone, name, echo=click.echo)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"Chateando con {org.name} como {phone}. Escribe «salir» para terminar; "
-        "un número toca el botón o la opción con ese número.\n"
+        f"un número toca el botón o la opción con ese número. (Registro: {CHAT_LOG})\n"
     )
     while True:
         try:
@@ -156,6 +164,21 @@ def chat(org_id: int | None, phone: str, name: str) -> None:
             break
         if line:
             simulator.say(line)
+
+
+CHAT_LOG = "yume-chat.log"
+
+
+def _log_to_file(path: str) -> None:
+    """The chat's terminal shows the conversation only: Yume's log goes to a file, and
+    only errors to stderr."""
+    import logging
+
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    to_stderr = logging.StreamHandler()
+    to_stderr.setLevel(logging.ERROR)
+    logging.basicConfig(level=logging.INFO, handlers=[to_file, to_stderr], force=True)
 
 
 @main.command()

@@ -145,17 +145,12 @@ def takeover(conversation: Conversation, at: datetime, text: str, now: datetime)
         if conversation.paused_until is not None and conversation.paused_until > until:
             return
     conversation.paused_until = until
+    conversation.handover_at = None  # a person answered (or gave it back): nobody waits
     conversation.save()
 
 
 def is_paused(conversation: Conversation, now: datetime) -> bool:
     return conversation.paused_until is not None and conversation.paused_until > now
-
-
-def pause(conversation: Conversation, now: datetime) -> None:
-    """Hand over to a person exactly as an owner takeover does."""
-    conversation.paused_until = now + _takeover(conversation)
-    conversation.save()
 
 
 def _takeover(conversation: Conversation) -> timedelta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from yume import business
+from yume import business, faq
 from yume.availability import find_slots
 from yume.booking import book_appointment, get_or_create_customer
 from yume.db import database
@@ -24,6 +24,16 @@ CUSTOMERS = [
     ("+52 81 2233 4455", "Emilio Vargas"),
     ("+52 55 3398 7612", "Valeria Ortiz"),
 ]
+
+
+DEMO_FAQ = [
+    ("¿Aceptan tarjeta?", "Sí 💳 Aceptamos tarjeta de débito y crédito, efectivo y transferencia."),
+    ("¿Tienen estacionamiento?", "No tenemos propio, pero hay un estacionamiento público en "
+     "Álvaro Obregón 190, a media cuadra 🚗"),
+    ("¿Cuál es su política de cancelación?", "Puedes cancelar o cambiar tu cita sin costo hasta "
+     "2 horas antes. Si llegas más de 15 minutos tarde, quizá tengamos que reagendarte."),
+    ("¿Tienen Instagram?", "¡Sí! Búscanos como @barberiaelguero 💈"),
+]  # fmt: skip
 
 
 def _split_day(weekdays: list[int], start: str, end: str) -> list[dict[str, object]]:
@@ -84,6 +94,8 @@ def create_demo(now: datetime | None = None) -> Organization:
             "staff",
             business.parse_week(_split_day([1, 2, 3, 4, 5], "11:00", "20:00")),  # off Monday
         )
+        for question, answer in DEMO_FAQ:
+            faq.set_entry(org, question, answer, now)
         _book_this_week(org, [haircut.id, beard.id, combo.id], now)
         return org
 

@@ -14,11 +14,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from yume import business
+from yume import business, faq
 from yume.db import database
 from yume.errors import DomainError
 from yume.models import Organization, ServiceType
 from yume.timeutil import parse_instant, zone
+from yume.validation import problems
 
 
 class BusinessFileError(ValueError):
@@ -35,7 +36,7 @@ class Interval(BaseModel):
     def expand(self) -> list[dict[str, Any]]:
         days = self.weekdays if self.weekdays is not None else [self.weekday]
         if not days or any(d is None or not 0 <= d <= 6 for d in days):
-            raise ValueError("give weekday (0 = lunes … 6 = domingo) or weekdays: [..]")
+            raise ValueError("pon weekday (0 = lunes … 6 = domingo) o weekdays: [..]")
         return [{"weekday": d, "start": self.start, "end": self.end} for d in days]
 
 
@@ -81,11 +82,18 @@ class OrganizationEntry(BaseModel):
         return str(value) if isinstance(value, int) else value
 
 
+class FaqItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1)
+    answer: str = Field(min_length=1)
+
+
 class BusinessFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     organization: OrganizationEntry
     services: list[ServiceEntry] = Field(min_length=1)
     staff: list[StaffEntry] = Field(min_length=1)
+    faq: list[FaqItem] = []  # what customers ask, and the business's answers
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -106,11 +114,8 @@ def parse_business(data: dict[str, Any]) -> BusinessFile:
     try:
         return BusinessFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BusinessFileError(
-            f"{where}: {first['msg']} ({exc.error_count()} error(es) en total)"
-        ) from None
+        first = problems(exc, brackets=True)[0]
+        raise BusinessFileError(f"{first} ({exc.error_count()} error(es) en total)") from None
 
 
 def _week(entries: list[Interval], where: str) -> list[business.WeeklyInterval]:
@@ -165,6 +170,8 @@ def _create(spec: BusinessFile) -> Organization:
         for j, off in enumerate(member.time_off):
             start, end = _at(f"{where}.time_off[{j}]", _instants, off, tz)
             _at(f"{where}.time_off[{j}]", business.add_time_off, staff, start, end, off.reason)
+    for i, item in enumerate(spec.faq):
+        _at(f"faq[{i}]", faq.set_entry, org, item.question, item.answer)
     return org
 
 

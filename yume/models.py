@@ -238,6 +238,7 @@ class Conversation(BaseModel):
     user_id = CharField(null=True)  # WhatsApp's business-scoped user id, when sent
     last_inbound_at = UTCDateTimeField(null=True)  # opens the 24-hour window
     paused_until = UTCDateTimeField(null=True)  # owner takeover: Yume stays quiet until then
+    handover_at = UTCDateTimeField(null=True)  # handed to a person, nobody answered yet (0011)
     state = JSONTextField(null=True)
     lease_until = UTCDateTimeField(null=True)
     lease_owner = CharField(null=True)

@@ -58,3 +58,12 @@ def same_phone(a: str, b: str) -> bool:
         return normalize_phone(a) == normalize_phone(b)
     except InvalidPhone:
         return False
+
+
+def display_phone(e164: str) -> str:
+    """'+52 55 1234 5678' for people to read; anything that is no phone, as it is."""
+    try:
+        number = phonenumbers.parse(normalize_phone(e164), None)
+    except InvalidPhone:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

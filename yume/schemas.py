@@ -50,11 +50,11 @@ TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$"
 def clean_text(value: str) -> str:
     """Refuse what no database column can hold: NUL characters and lone surrogates."""
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise ValueError("no puede contener caracteres NUL")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
+        raise ValueError("debe ser texto Unicode válido") from None
     return value
 
 
@@ -62,7 +62,7 @@ def real_datetime(value: str) -> str:
     try:
         dt.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"not a real date and time ({exc})") from None
+        raise ValueError(f"no es una fecha y hora real ({exc})") from None
     return value
 
 
@@ -70,7 +70,7 @@ def real_date(value: str) -> str:
     try:
         dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"not a real date ({exc})") from None
+        raise ValueError(f"no es una fecha real ({exc})") from None
     return value
 
 
@@ -78,7 +78,7 @@ def known_timezone(value: str) -> str:
     try:
         zone(value)
     except (UnknownTimezone, OSError):  # OSError: a directory or an over-long name
-        raise ValueError(f"unknown IANA time zone {value!r}") from None
+        raise ValueError(f"zona horaria IANA desconocida: {value!r}") from None
     return value
 
 
@@ -540,6 +540,50 @@ class OrgPath(BaseModel):
 class OrgItemPath(BaseModel):
     org: Id = Field(description="Organization id.")
     id: Id = Field(description="Id of the item, within that organization.")
+
+
+# -- frequently asked questions (issue 12) ---------------------------------------------------
+
+FaqQuestion = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=300, pattern=r"\S"),
+    CleanText,
+    Field(description="What customers ask, e.g. «¿Aceptan tarjeta?» or «Estacionamiento»."),
+]
+FaqAnswer = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=1000, pattern=r"\S"),
+    CleanText,
+    Field(description="What Yume answers, in the business's words."),
+]
+
+
+class FaqCreate(Body):
+    """A question and its answer; a question already there gets the new answer."""
+
+    question: FaqQuestion
+    answer: FaqAnswer
+
+
+class FaqUpdate(Body):
+    """Fields to change; omitted or null fields stay as they are."""
+
+    question: FaqQuestion | None = None
+    answer: FaqAnswer | None = None
+
+
+class FaqEntry(Shape):
+    id: int
+    question: str
+    answer: str
+
+
+class FaqList(Shape):
+    faq: list[FaqEntry]
+
+
+def faq_entry_of(entry: Any) -> FaqEntry:
+    return FaqEntry(id=entry.id, question=entry.question, answer=entry.answer)
 
 
 # -- rows to shapes -------------------------------------------------------------------------

@@ -50,6 +50,24 @@ OWNER_ALERT = Template(
     examples=("Barbería Don Chuy", "Ana pidió hablar con una persona"),
 )
 
+# The hand-over alert's buttons: "own:take:<conversation id>" / "own:yume:<conversation id>".
+HANDOVER_BUTTONS = ("Yo le contesto", "Que siga Yume")
+
+HANDOVER_ALERT = Template(
+    name="yume_pide_persona",
+    category=UTILITY,
+    body="Aviso de Yume para {{1}}: {{2}}. Escribió: «{{3}}». Le dije que le contestan {{4}}. "
+    "¿Le contestas tú o sigue Yume?",
+    variables=("nombre del negocio", "quién y por qué", "lo que escribió", "cuándo"),
+    buttons=HANDOVER_BUTTONS,
+    examples=(
+        "Barbería Don Chuy",
+        "Ana López (+52 55 1234 5678) necesita a alguien del equipo: pidió hablar con una persona",
+        "quiero hablar con una persona",
+        "en menos de una hora",
+    ),
+)
+
 # Reminder buttons: labels here, payloads "rem:<action>:<appointment id>" in the same order.
 CONFIRM, CHANGE, CANCEL = "Confirmo", "Cambiar horario", "Cancelar"
 REMINDER_BUTTONS = (CONFIRM, CHANGE, CANCEL)
@@ -160,6 +178,7 @@ ALL: tuple[Template, ...] = (
     TEAM_NOTICE,
     MORNING_AGENDA,
     OWNER_ALERT,
+    HANDOVER_ALERT,
     PENDING_REPLY,
     OWNER_WELCOME,
 )

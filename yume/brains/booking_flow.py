@@ -15,10 +15,8 @@ from yume.errors import DomainError
 from yume.formatting import minute_clock, money, spanish_date
 from yume.models import Appointment
 from yume.nlu import intents as nlu
-from yume.nlu.when import PARTS, When
+from yume.nlu.when import When
 from yume.scheduling import Slot
-
-ANOTHER = "¿Otro día u hora? Escríbemelo, p. ej. «el viernes a las 5»."
 
 
 def reply(*actions: Text | Buttons | ListMessage) -> Reply:
@@ -171,7 +169,7 @@ def show_times(ctx: Ctx, note: str = "") -> Reply:
     if state.window and not wished:
         note += f"En ese horario ya no tengo lugar {ctx.on_day(day)}; esto es lo que hay. "
         state.window, wished = None, found
-    parts = slotting.parts_with_openings(ctx, wished)
+    parts = slotting.parts_with_openings(ctx, wished, day)
     if not state.window and len(wished) > 10 and len(parts) > 1:
         return _ask_part(ctx, day, parts, note)
     return _time_list(ctx, day, wished, note + f"Horarios para *{service.name}* {ctx.on_day(day)}:")
@@ -219,13 +217,36 @@ def _time_list(ctx: Ctx, day: date, found: list[Slot], body: str) -> Reply:
         staff = ctx.team.get(slot.staff_id)
         who = f"con {staff.name}" if several and staff else None
         items.append((slotting.slot_id(slot), clock(ctx.local(slot.start)), who))
-    return reply(rows(f"{body}\n{ANOTHER}", "Ver horarios", items))
+    return reply(rows(f"{body}\n{another_hint(ctx, day)}", "Ver horarios", items))
+
+
+def another_hint(ctx: Ctx, shown: date | None = None) -> str:
+    """'¿Otro día u hora? …p. ej. «el sábado a las 12»': an open day at least two days ahead
+    (never "el viernes" when tomorrow or today is Friday), not the day on screen, at an hour
+    that day is open."""
+    example = example_day(ctx, shown)
+    if example is None:
+        return "¿Otro día u hora? Escríbemelo, p. ej. «pasado mañana a las 4»."
+    name, hour = example
+    return f"¿Otro día u hora? Escríbemelo, p. ej. «el {name} {hour}»."
+
+
+def example_day(ctx: Ctx, shown: date | None = None) -> tuple[str, str] | None:
+    """A weekday name to give as an example, two to eight days ahead, and an open hour."""
+    for ahead in range(2, 9):
+        day = ctx.today + timedelta(days=ahead)
+        spans = ctx.hours.get(day.weekday())
+        if spans and day != shown:
+            hour = (min(start for start, _ in spans) // 60 + 3 - 1) % 12 + 1
+            return spanish_date(day).split()[0], f"a la{'' if hour == 1 else 's'} {hour}"
+    return None
 
 
 def on_part(ctx: Ctx, part: str) -> Reply:
-    if part not in PARTS:
+    parts = ctx.clock.day_parts(date.fromisoformat(ctx.state.day or ctx.today.isoformat()))
+    if part not in parts:
         return show_times(ctx)
-    ctx.state.window = list(PARTS[part])
+    ctx.state.window = list(parts[part])
     return show_times(ctx)
 
 
@@ -249,7 +270,46 @@ def propose(ctx: Ctx, slot: Slot, note: str = "") -> Reply:
         body = f"{note}¿Te agendo *{service.name}* {ctx.moment(slot.start)}{who}? {price}"
         options = [("confirm:yes", "Sí, agendar"), ("confirm:other", "Otra hora"),
                    ("confirm:no", "No, gracias")]  # fmt: skip
+        body, options = _besides_theirs(ctx, slot, body, options)
     return reply(buttons(body, options))
+
+
+def _besides_theirs(
+    ctx: Ctx, slot: Slot, body: str, options: list[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    """A booking next to the customer's own upcoming ones says so: on the same day it asks
+    first (one more, or move that one?); on other days it reminds them of the one they have."""
+    from yume.brains.appointments_flow import describe, upcoming
+
+    mine = upcoming(ctx)
+    day = ctx.local(slot.start).date()
+    same_day = [a for a in mine if ctx.local(a.start_at).date() == day]
+    if same_day:
+        ctx.state.appointment_id = same_day[0].id
+        body = f"Ojo: ese día ya tienes tu cita de {describe(ctx, same_day[0])}.\n{body}"
+        return body.replace("¿Te agendo", "¿Te agendo *otra* cita,", 1), [
+            ("confirm:yes", "Sí, otra cita"), ("confirm:move", "Mejor cambiarla"),
+            ("confirm:no", "No, gracias"),
+        ]  # fmt: skip
+    if mine:
+        body += f"\n(Ya tienes tu cita de {describe(ctx, mine[0])}; esta sería otra, aparte.)"
+    return body, options
+
+
+def _move_instead(ctx: Ctx) -> Reply:
+    """ "Mejor cambiarla": the chosen time goes to the appointment they already had that day."""
+    from yume.brains.appointments_flow import own_appointment
+
+    state = ctx.state
+    theirs = own_appointment(ctx, state.appointment_id)
+    if theirs is None or state.start is None:
+        return show_times(ctx)
+    start = datetime.fromisoformat(state.start)
+    state.flow, state.service_id = "reschedule", theirs.service_id
+    service = ctx.service(theirs.service_id)
+    assert service is not None
+    end = start + timedelta(minutes=service.duration_minutes)
+    return propose(ctx, Slot(start, end, state.staff_id or theirs.staff_id))
 
 
 def on_slot(ctx: Ctx, reply_id: str) -> Reply:
@@ -376,6 +436,8 @@ def handle_tap(ctx: Ctx, reply_id: str) -> Reply | None:
 def _on_answer(ctx: Ctx, answer: str) -> Reply:
     if answer == "yes":
         return on_confirm(ctx)
+    if answer == "move":
+        return _move_instead(ctx)
     if answer == "other":
         ctx.state.start, ctx.state.window = None, None
         return show_times(ctx)

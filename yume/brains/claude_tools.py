@@ -705,7 +705,11 @@ def request_human(box: Toolbox, params: RequestHumanInput) -> Result:
         return error("not_needed", "Tú eres quien atiende; no hay a quién pasar la plática.")
     box.handover = without_links(params.reason)[:300]
     box.effects.append("Le avisé al equipo; en un momento te escriben.")
-    return {"ok": True, "note": "Avisé al equipo. Despídete y di que en breve le escriben."}
+    return {  # yume.handover tells the person when someone answers, by the business's hours
+        "ok": True,
+        "note": "Avisé al equipo; Yume le dirá a la persona cuándo le contestan. Dile solo "
+        "que ya avisaste, sin prometer tiempos.",
+    }
 
 
 def owner_summary(box: Toolbox) -> str:
@@ -891,3 +895,8 @@ HANDLERS: dict[str, Callable[[Toolbox, Any], Result]] = {
     "block_time": block_time,
     PRESENT_OPTIONS: present_options,
 }
+
+
+# Owner-only tools kept in their own modules, which add themselves to SPECS, HANDLERS and
+# STAFF_TOOLS (issue 12: the business's frequent questions).
+from yume.brains import faq_tools  # noqa: E402, F401

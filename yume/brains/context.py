@@ -7,17 +7,15 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from yume.availability import opening_hours
 from yume.booking import get_or_create_customer
 from yume.brain import Turn
 from yume.brains.state import FlowState
+from yume.business_hours import weekly_hours
 from yume.formatting import spanish_date, spanish_time
-from yume.models import Customer, Organization, ServiceType, Staff, WorkingHours
+from yume.models import Customer, Organization, ServiceType, Staff
 from yume.nlu.services import match_services
 from yume.nlu.when import BusinessClock, When, read_when
 from yume.timeutil import zone
-
-DEFAULT_HOURS = {weekday: [(9 * 60, 20 * 60)] for weekday in range(6)}
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,8 @@ class Ctx:
         self.org: Organization = turn.organization
         self.now: datetime = turn.now
         self.tz: ZoneInfo = zone(self.org.timezone)
+        self.question = False  # the message being answered is a question ("¿…?")
+        self.raw = ""  # the message being answered, as written
 
     @property
     def local_now(self) -> datetime:
@@ -84,16 +84,14 @@ class Ctx:
     @cached_property
     def hours(self) -> dict[int, list[tuple[int, int]]]:
         """Opening hours; without them, when anyone works; without that, a default."""
-        found = opening_hours(self.org)
-        if found:
-            return found
-        worked: dict[int, list[tuple[int, int]]] = {}
-        for row in WorkingHours.select().where(WorkingHours.staff.in_(list(self.team))):
-            worked.setdefault(row.weekday, []).append((row.start_minute, row.end_minute))
-        return worked or DEFAULT_HOURS
+        return weekly_hours(self.org)
+
+    @property
+    def clock(self) -> BusinessClock:
+        return BusinessClock(self.local_now, self.hours)
 
     def when(self, text: str) -> When | None:
-        return read_when(text, BusinessClock(self.local_now, self.hours))
+        return read_when(text, self.clock)
 
     def day_name(self, day: date) -> str:
         """'hoy, miércoles 13 de enero', 'mañana, jueves 14 de enero', 'viernes 15 de enero'."""

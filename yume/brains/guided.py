@@ -12,21 +12,32 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from yume import faq
 from yume.brain import Action, Buttons, ListMessage, Reaction, Reply, Text, Turn
-from yume.brains import appointments_flow, booking_flow, info, setup_flow, staff_flow, walk_in
+from yume.brains import (
+    appointments_flow,
+    booking_flow,
+    faq_flow,
+    info,
+    setup_flow,
+    staff_flow,
+    walk_in,
+)
 from yume.brains.context import Ctx, Said
 from yume.brains.state import load, save
 from yume.brains.ui import buttons, customer_menu, staff_menu
 from yume.config import Config
 from yume.models import Message
 from yume.nlu import intents as nlu
+from yume.nlu.text import normalize
 
 TAP_KINDS = frozenset({"button_reply", "list_reply", "template_button"})
 MEDIA_KINDS = frozenset({"image", "video", "document"})
 SILENT_KINDS = frozenset({"reaction", "revoke", "system", "request_welcome"})
 OUR_PREFIXES = frozenset(
-    {"m", "s", "svc", "day", "part", "slot", "confirm", "appt", "cancel", "block", "walkin", "cust"}
-)
+    {"m", "s", "svc", "day", "part", "slot", "confirm", "appt", "cancel", "block", "walkin", "cust",
+     "intent", "faq"}
+)  # fmt: skip
 STEP_HINTS = {
     "service": "Elige un servicio de la lista o escríbeme cuál (p. ej. «corte»).",
     "day": "Elige un día de la lista o escríbelo (p. ej. «el viernes» o «el 15»).",
@@ -149,7 +160,7 @@ def _dispatch(ctx: Ctx, said: Said) -> Reply:
 def menu(ctx: Ctx) -> Reply:
     ctx.state.reset()
     if ctx.staff is not None:
-        return Reply([staff_menu(f"¡Hola, {_first(ctx.staff.name)}! 👋")])
+        return Reply([staff_menu(f"¡Hola, {_first(ctx.staff.name)}! 👋", ctx.is_owner)])
     name = _first(ctx.customer.name or "")
     hello = f"¡Hola, {name}! 👋" if name else "¡Hola! 👋"
     return Reply([customer_menu(f"{hello} Soy Yume, la asistente de {ctx.org.name}.")])
@@ -176,7 +187,7 @@ def unknown(ctx: Ctx) -> Reply:
         return Reply([Text(f"Perdón, no te entendí 🙈 {step_hint}")])
     example = "«agenda de mañana»" if ctx.staff else "«quiero un corte mañana a las 4»"
     lead = f"Perdón, no te entendí 🙈 Puedes escribirme, p. ej., {example}, o elegir aquí:"
-    body_menu = staff_menu(lead) if ctx.staff else customer_menu(lead)
+    body_menu = staff_menu(lead, ctx.is_owner) if ctx.staff else customer_menu(lead)
     return Reply([body_menu])
 
 
@@ -215,6 +226,7 @@ STAFF_MENU_ACTIONS = {
     "walkin": lambda ctx: walk_in.start_walk_in(ctx),
     "lookup": lambda ctx: walk_in.start_lookup(ctx),
     "block": lambda ctx: staff_flow.start_block(ctx),
+    "faq": faq_flow.show,
 }
 
 
@@ -230,7 +242,7 @@ def on_tap(ctx: Ctx, reply_id: str) -> Reply:
     found = None
     if flow in ("book", "reschedule"):
         found = booking_flow.handle_tap(ctx, reply_id)
-    if found is None and flow in ("cancel", "reschedule"):
+    if found is None and flow in ("cancel", "reschedule", "choose"):
         found = appointments_flow.handle_tap(ctx, reply_id)
     return found or stale(ctx)
 
@@ -244,6 +256,8 @@ def staff_tap(ctx: Ctx, prefix: str, value: str) -> Reply | None:
         return walk_in.lookup_tap(ctx, value)
     if prefix == "block":
         return staff_flow.block_tap(ctx, value)
+    if prefix == "faq":
+        return faq_flow.tap(ctx, value)
     if prefix == "m" and value == "human":
         return info.human(ctx)
     return None
@@ -255,15 +269,18 @@ def staff_tap(ctx: Ctx, prefix: str, value: str) -> Reply | None:
 def customer_text(ctx: Ctx, text: str) -> Reply:
     tags = nlu.intents(text)
     state = ctx.state
+    ctx.question = faq.looks_like_a_question(text)
     if nlu.is_only_greeting(text) or nlu.MENU in tags:
         return menu(ctx)
     if state.step == "name" and not {nlu.HUMAN, nlu.CANCEL} & set(tags):
         return booking_flow.on_name(ctx, text)
+    if nlu.ROBOT in tags:
+        return info.robot(ctx)
     if nlu.HUMAN in tags:
         return info.human(ctx, text)
     rest = nlu.without_greeting(text) or text
-    in_confirm = state.step == "confirm"
-    found = _flow_text(ctx, rest, tags) if in_confirm else None
+    answering = state.step == "confirm" or state.flow == "choose"  # a question is open
+    found = _flow_text(ctx, rest, tags) if answering else None
     return (
         found or _intent(ctx, rest, tags) or _flow_text(ctx, rest, tags) or _wish(ctx, rest, tags)
     )
@@ -274,31 +291,53 @@ def _flow_text(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
     found = None
     if flow in ("book", "reschedule") and ctx.state.step != "pick":
         found = booking_flow.handle_text(ctx, text, tags)
-    if found is None and flow in ("cancel", "reschedule"):
+    if found is None and flow in ("cancel", "reschedule", "choose"):
         found = appointments_flow.handle_text(ctx, text, tags)
     return found
 
 
 def _intent(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
+    if nlu.RESCHEDULE in tags:  # "no voy a llegar, ¿la pasamos al lunes?" moves it
+        return appointments_flow.start(ctx, "reschedule", text)
     if nlu.CANCEL in tags:
         return appointments_flow.start(ctx, "cancel", text)
-    if nlu.RESCHEDULE in tags:
-        return appointments_flow.start(ctx, "reschedule", text)
+    if nlu.CANCEL_OR_MOVE in tags:
+        return appointments_flow.cancel_or_move(ctx)
+    if nlu.ANOTHER in tags:
+        return booking_flow.start(ctx, text)
     if nlu.MY_APPOINTMENTS in tags:
         return appointments_flow.show_mine(ctx)
+    answered = _asked(ctx, text)
+    if answered is not None:
+        return answered
     if nlu.HOURS in tags or nlu.ADDRESS in tags:
         return info.hours_and_address(ctx)
     if nlu.PRICES in tags:
-        return info.prices(ctx)
+        return info.prices(ctx, text)
     return None
+
+
+def _asked(ctx: Ctx, text: str) -> Reply | None:
+    """The business's own answer (FAQ) to a question, not to a booking wish that merely
+    mentions a topic ("quiero pagar con tarjeta mi corte de mañana")."""
+    if not ctx.question and (ctx.when(text) or ctx.match_services(text)):
+        return None
+    return info.from_faq(ctx, text)
 
 
 def _wish(ctx: Ctx, text: str, tags: list[str]) -> Reply:
     names_service = bool(ctx.match_services(text))
-    if nlu.BOOK in tags or names_service or ctx.when(text) is not None:
+    when = ctx.when(text)
+    if when is not None and ctx.state.flow not in ("book", "reschedule"):
+        mine = appointments_flow.upcoming(ctx)
+        if mine:  # change one of them, or one more? Ask; never book a second one silently
+            return appointments_flow.ask_move_or_another(ctx, text, mine, when)
+    if nlu.BOOK in tags or names_service or when is not None:
         return booking_flow.start(ctx, text)
     if nlu.THANKS in tags:
         return info.thanks(ctx)
+    if ctx.question and ctx.state.flow is None:
+        return info.dont_know(ctx)  # a question Yume has no answer to: say so plainly
     return unknown(ctx)
 
 
@@ -307,6 +346,7 @@ def _wish(ctx: Ctx, text: str, tags: list[str]) -> Reply:
 
 def staff_text(ctx: Ctx, text: str) -> Reply:
     tags = nlu.intents(text)
+    ctx.raw = text
     if nlu.is_only_greeting(text) or nlu.MENU in tags:
         return menu(ctx)
     rest = nlu.without_greeting(text) or text
@@ -316,10 +356,12 @@ def staff_text(ctx: Ctx, text: str) -> Reply:
 def _staff_flow_text(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
     state = ctx.state
     switching = {nlu.BLOCK, nlu.WALK_IN, nlu.LOOKUP, nlu.AGENDA} & set(tags)
+    if state.flow == "faq":
+        return faq_flow.text(ctx, ctx.raw)
     if state.flow == "walk_in" and (state.step == "name" or not switching):
         return walk_in.walk_in_text(ctx, text)
     if state.flow == "lookup" and not switching:
-        return walk_in.lookup(ctx, text)
+        return walk_in.lookup(ctx, normalize(ctx.raw) or text)
     if state.flow == "block" and not switching - {nlu.BLOCK}:
         return staff_flow.block_text(ctx, text, tags)
     if state.flow == "agenda" and not switching:
@@ -330,12 +372,14 @@ def _staff_flow_text(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
 
 
 def _staff_intent(ctx: Ctx, text: str, tags: list[str]) -> Reply | None:
+    if nlu.FAQ_ADMIN in tags:
+        return faq_flow.start(ctx, ctx.raw)
     if nlu.BLOCK in tags:
         return staff_flow.start_block(ctx, text)
     if nlu.WALK_IN in tags:
         return walk_in.start_walk_in(ctx, text)
     if nlu.LOOKUP in tags:
-        return walk_in.start_lookup(ctx, text)
+        return walk_in.start_lookup(ctx, ctx.raw or text)
     when = ctx.when(text)
     if nlu.AGENDA in tags or (when is not None and when.day is not None):
         day = when.day if when is not None and when.day is not None else ctx.today

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from yume.availability import find_slots, find_slots_between
 from yume.brains.context import Ctx
 from yume.nlu.times import AFTERNOON, EVENING, MORNING
-from yume.nlu.when import PARTS
 from yume.scheduling import Slot
 
 DAYS_AHEAD = 21  # how far the day list looks for openings
@@ -46,8 +45,8 @@ def days_with_openings(
     return dict(list(sorted(by_day.items()))[:limit])
 
 
-def parts_with_openings(ctx: Ctx, slots: list[Slot]) -> list[str]:
-    return [name for name, window in PARTS.items() if within(ctx, slots, window)]
+def parts_with_openings(ctx: Ctx, slots: list[Slot], day: date) -> list[str]:
+    return [name for name, window in ctx.clock.day_parts(day).items() if within(ctx, slots, window)]
 
 
 def sample(ctx: Ctx, slots: list[Slot], limit: int = 10) -> list[Slot]:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from yume.agenda import appointments_between, appointments_overlapping, time_off_between
 from yume.brain import Reply, Text
+from yume.brains import booking_flow
 from yume.brains.context import Ctx, clock
 from yume.brains.ui import buttons
 from yume.business import add_time_off
@@ -63,7 +64,9 @@ def agenda(ctx: Ctx, day: date, text: str = "") -> Reply:
     blocked = _blocks(members, start, end)
     heading = f"📅 Agenda {_of(ctx, day)}"
     sections = [_section(ctx, m, booked, blocked, len(members) > 1) for m in members]
-    more = "\n\n¿Otro día? Escríbeme, p. ej. «agenda del viernes»."
+    example = booking_flow.example_day(ctx, day)
+    other = f"agenda del {example[0]}" if example else "agenda de pasado mañana"
+    more = f"\n\n¿Otro día? Escríbeme, p. ej. «{other}»."
     return Reply([Text(heading + "\n" + "\n\n".join(sections) + more)])
 
 
@@ -101,9 +104,17 @@ def _section(
         )
     for block in (b for b in blocked if b.staff_id == member.id):
         span = f"{clock(ctx.local(block.start_at))} a {clock(ctx.local(block.end_at))}"
-        entries.append((block.start_at, f"• 🚫 {span} bloqueado {block.reason}".rstrip()))
+        entries.append((block.start_at, f"• 🚫 {span} {_blocked(block.reason)}"))
     lines = [text for _, text in sorted(entries, key=lambda e: e[0])] or ["Sin citas"]
     return "\n".join(([f"*{member.name}*"] if titled else []) + lines)
+
+
+def _blocked(reason: str) -> str:
+    """'bloqueado (comida)'; the reason once, and none when it only says "bloqueado"."""
+    said = reason.strip()
+    if not said or said.lower().startswith("bloquead"):
+        return "bloqueado"
+    return f"bloqueado ({said})"
 
 
 def ask_agenda_day(ctx: Ctx) -> Reply:

@@ -18,7 +18,9 @@ EXPIRY = timedelta(minutes=30)
 
 @dataclass
 class FlowState:
-    flow: str | None = None  # book | reschedule | cancel | walk_in | lookup | block | agenda
+    # book | reschedule | cancel | choose (change or book another?) | walk_in | lookup | block
+    # | agenda | faq
+    flow: str | None = None
     step: str | None = None  # service | day | time | confirm | name | pick | when | query
     service_id: int | None = None
     day: str | None = None  # ISO local date
@@ -32,6 +34,7 @@ class FlowState:
     name: str | None = None
     phone: str | None = None
     options: list[str] | None = None  # ids of the buttons or rows last offered, in order
+    pending: str | None = None  # what they asked for, kept while a question is answered first
     misses: int = 0  # messages in a row that were not understood
     updated_at: str | None = None
 

@@ -28,11 +28,23 @@ def rows(body: str, button: str, items: list[Row]) -> ListMessage:
     return ListMessage(
         cut(body, BODY),
         cut(button, BUTTON_TITLE),
-        [
-            (rid, cut(title, ROW_TITLE), cut(description, ROW_DESCRIPTION) if description else None)
-            for rid, title, description in items[:MAX_ROWS]
-        ],
+        [(rid, *fit_row(title, description)) for rid, title, description in items[:MAX_ROWS]],
     )
+
+
+def fit_row(title: str, description: str | None) -> tuple[str, str | None]:
+    """A row within WhatsApp's limits, words whole: what does not fit the title (24) opens
+    the description (72): "Afeitado clásico con" / "toalla caliente · $220 · 30 min"."""
+    title = " ".join(title.split())
+    if len(title) > ROW_TITLE:
+        head = title[: ROW_TITLE + 1].rsplit(" ", 1)[0] if " " in title[: ROW_TITLE + 1] else ""
+        head = head or title[: ROW_TITLE - 1] + "…"  # one word longer than a title
+        rest = title[len(head.rstrip("…")) :].strip()
+        title = head
+        description = " · ".join(part for part in (rest, description) if part)
+    if description and len(description) > ROW_DESCRIPTION:
+        description = description[: ROW_DESCRIPTION - 1].rsplit(" ", 1)[0].rstrip(" ·,") + "…"
+    return title, description or None
 
 
 def choose(body: str, button: str, items: list[Row]) -> Buttons | ListMessage:
@@ -65,5 +77,8 @@ def customer_menu(greeting: str) -> ListMessage:
     return rows(greeting + "\n¿En qué te ayudo?", "Ver opciones", CUSTOMER_MENU)
 
 
-def staff_menu(greeting: str) -> ListMessage:
-    return rows(greeting + "\n¿Qué necesitas?", "Ver opciones", STAFF_MENU)
+OWNER_ROWS: list[Row] = [("s:faq", "Preguntas frecuentes", "Lo que contesto a tus clientes")]
+
+
+def staff_menu(greeting: str, owner: bool = False) -> ListMessage:
+    return rows(greeting + "\n¿Qué necesitas?", "Ver opciones", STAFF_MENU + OWNER_ROWS * owner)

@@ -16,9 +16,10 @@ from yume.brains.context import Ctx
 from yume.brains.ui import Row, buttons, rows
 from yume.customers import customer_without_phone, reachable
 from yume.errors import DomainError
+from yume.formatting import local_date_time
 from yume.models import Appointment, Customer, ServiceType, Staff
 from yume.nlu.text import normalize
-from yume.phones import InvalidPhone
+from yume.phones import InvalidPhone, display_phone
 from yume.timeutil import local_to_utc
 
 STATUS_NAMES = {
@@ -151,7 +152,7 @@ def _book_with_someone(
         try:
             return book_appointment(
                 ctx.org, service_id, start, customer, staff_id=staff_id, source="walk_in",
-                created_by=f"staff:{ctx.staff.id}", now=now,
+                created_by=f"staff:{ctx.staff.id}", now=now, actor=f"staff:{ctx.staff.id}",
             )  # fmt: skip
         except DomainError:
             if attempt == len(options) - 1:
@@ -196,6 +197,8 @@ def walk_in_text(ctx: Ctx, text: str) -> Reply | None:
 
 
 def start_lookup(ctx: Ctx, text: str = "") -> Reply:
+    """ "busca a Juanito Pérez", "cliente 5555550101": the words as written (never through
+    the typo fixer: a name is no misspelt month)."""
     ctx.state.begin("lookup", "query")
     query = " ".join(w for w in normalize(text).split() if w not in LOOKUP_WORDS)
     if not query:
@@ -225,7 +228,9 @@ def lookup(ctx: Ctx, query: str) -> Reply:
         )
     if len(found) == 1:
         return history(ctx, found[0])
-    items: list[Row] = [(f"cust:{c.id}", c.name or c.phone, c.phone) for c in found]
+    items: list[Row] = [
+        (f"cust:{c.id}", c.name or display_phone(c.phone), display_phone(c.phone)) for c in found
+    ]
     return Reply([rows(f"Encontré {len(found)} clientes. ¿Cuál?", "Ver clientes", items)])
 
 
@@ -240,15 +245,14 @@ def history(ctx: Ctx, customer: Customer) -> Reply:
         .order_by(Appointment.start_at.desc())
         .limit(8)
     )
-    phone = f" ({customer.phone})" if reachable(customer) else ""
+    phone = f" ({display_phone(customer.phone)})" if reachable(customer) else ""
     lines = [f"👤 *{customer.name or 'Sin nombre'}*{phone}"]
     if customer.notes:
         lines.append(f"📝 {customer.notes}")
     for visit in visits:
-        when = ctx.local(visit.start_at)
         lines.append(
-            f"• {when.strftime('%d/%m/%Y')} {visit.service.name} con {visit.staff.name} — "
-            f"{STATUS_NAMES.get(visit.status, visit.status)}"
+            f"• {local_date_time(visit.start_at, ctx.tz)} — {visit.service.name} con "
+            f"{visit.staff.name} ({STATUS_NAMES.get(visit.status, visit.status)})"
         )
     if not visits:
         lines.append("Todavía no tiene citas.")

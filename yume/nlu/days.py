@@ -7,6 +7,7 @@ January 15 is next year's.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,7 +51,7 @@ class DayRef:
 
 
 def find_day(text: str, today: date) -> DayRef | None:
-    for rule in (_numeric, _day_of_month, _in_days, _relative, _weekday, _week):
+    for rule in (_numeric, _day_of_month, _in_days, _relative, _weekday, _week, _month):
         found = rule(text, today)
         if found is not None:
             return found
@@ -104,7 +105,8 @@ def _weekday(text: str, today: date) -> DayRef | None:
 
 
 _WEEK = re.compile(
-    r"\b(?:(?P<next>(?:la )?(?:proxima|otra|siguiente) semana|la semana que (?:viene|entra))"
+    r"\b(?:(?P<next>(?:la )?(?:proxima|otra|siguiente) semana|(?:la )?semana que (?:viene|entra)"
+    r"|(?:la )?semana (?:proxima|siguiente|entrante))"
     r"|(?P<weekend>(?:el |este )?(?:fin de semana|finde)|(?:el|este) fin)|(?P<this>esta semana))\b"
 )
 
@@ -123,7 +125,10 @@ def _week(text: str, today: date) -> DayRef | None:
     return DayRef(today + timedelta(days=7 - today.weekday()), 7)
 
 
-_IN_DAYS = re.compile(r"\b(?:en|dentro de) (?P<n>\d{1,2}|1) (?P<unit>dias?|semanas?)\b")
+_IN_DAYS = re.compile(
+    r"\b(?:(?:en|dentro de|de aqui a) (?P<n>\d{1,2}) (?P<unit>dias?|semanas?)"
+    r"|(?P<n2>\d{1,2}) (?P<unit2>dias?|semanas?) (?:despues|a partir de hoy|mas adelante))\b"
+)
 _A_WEEK_FROM_TODAY = re.compile(r"\bde hoy en 8\b")
 
 
@@ -133,19 +138,42 @@ def _in_days(text: str, today: date) -> DayRef | None:
     match = _IN_DAYS.search(text)
     if match is None:
         return None
-    n = int(match["n"])
-    return DayRef(today + timedelta(days=n * 7 if match["unit"].startswith("semana") else n))
+    n, unit = int(match["n"] or match["n2"]), match["unit"] or match["unit2"]
+    return DayRef(today + timedelta(days=n * 7 if unit.startswith("semana") else n))
+
+
+_MONTH_AHEAD = re.compile(
+    r"\b(?:(?P<next>(?:proximo|siguiente|otro) mes|mes (?:que viene|que entra|proximo|siguiente"
+    r"|entrante))|(?P<this>este mes))\b"
+)
+
+
+def _month(text: str, today: date) -> DayRef | None:
+    """'el mes que viene', 'el próximo mes': the whole next month; 'este mes': what is left."""
+    match = _MONTH_AHEAD.search(text)
+    if match is None:
+        return None
+    days_in = calendar.monthrange(today.year, today.month)[1]
+    if match["this"]:
+        return DayRef(today, days_in - today.day + 1)
+    first = today.replace(day=1) + timedelta(days=days_in)
+    return DayRef(first, calendar.monthrange(first.year, first.month)[1])
 
 
 # -- days of the month --------------------------------------------------------------------
 
 _NUMERIC = re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?\b")
+# "el 21 del 3": a day and a month number (never an hour: "a las 8 del 12" is the 12th).
+_DAY_OF_MONTH_NUMBER = re.compile(
+    r"(?:\b(?P<lead>el|dia|para el)\s+|(?<!\blas )(?<!\bla )(?<!\ba )\b)(?P<d>\d{1,2}) del "
+    r"(?P<m>\d{1,2})\b(?!\s*(?::\d|y |pm|am|hrs|h\b|de la|a \d))"
+)
 _DAY_MONTH = re.compile(
     rf"\b{_ORDINAL}\s+(?:de\s+)?(?P<month>{_MONTH})\b(?:\s+(?:de\s+|del\s+)?(?P<y>\d{{4}}))?"
 )
 _MONTH_DAY = re.compile(rf"\b(?P<month>{_MONTH})\s+{_ORDINAL}\b(?!\s*(?::|y |pm|am|hrs))")
 _DAY_ONLY = re.compile(
-    rf"\b(?:el|dia|para el|(?P<weekday>{_WEEKDAY}))\s+(?:dia\s+)?{_ORDINAL}\b"
+    rf"\b(?:el|dia|del|para el|(?P<weekday>{_WEEKDAY}))\s+(?:dia\s+)?{_ORDINAL}\b"
     r"(?!\s*(?::\d|y media|y cuarto|pm|am|hrs|h\b|de la (?:manana|tarde|noche)))"
 )
 
@@ -153,11 +181,19 @@ _DAY_ONLY = re.compile(
 def _numeric(text: str, today: date) -> DayRef | None:
     match = _NUMERIC.search(text)
     if match is None:
-        return None
+        return _day_of_month_number(text, today)
     year = match["y"]
     if year is not None:
         return _exact(int(year) + (2000 if len(year) == 2 else 0), int(match["m"]), int(match["d"]))
     return _next_dated(today, int(match["d"]), int(match["m"]))
+
+
+def _day_of_month_number(text: str, today: date) -> DayRef | None:
+    for match in _DAY_OF_MONTH_NUMBER.finditer(text):
+        day, month = int(match["d"]), int(match["m"])
+        if month <= 12 and (match["lead"] or day > 12):
+            return _next_dated(today, day, month)
+    return None
 
 
 def _day_of_month(text: str, today: date) -> DayRef | None:

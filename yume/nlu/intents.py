@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from yume.nlu.text import fix_typo, normalize
+from yume.nlu.text import fix_typo, normalize, written_names
 
 GREETING = "greeting"
 MENU = "menu"
@@ -17,8 +17,11 @@ YES = "yes"
 NO = "no"
 CANCEL = "cancel"
 RESCHEDULE = "reschedule"
+CANCEL_OR_MOVE = "cancel_or_move"  # "no voy a llegar", "se me complicó": which of the two?
+ANOTHER = "another"  # one more appointment, besides the ones they have
 MY_APPOINTMENTS = "my_appointments"
 HUMAN = "human"
+ROBOT = "robot"  # "¿eres un robot?": an honest answer, not a hand-over
 HOURS = "hours"
 ADDRESS = "address"
 PRICES = "prices"
@@ -28,21 +31,63 @@ AGENDA = "agenda"
 WALK_IN = "walk_in"
 LOOKUP = "lookup"
 BLOCK = "block"
+FAQ_ADMIN = "faq_admin"  # the owner's "preguntas frecuentes"
 
 _CITA = r"(?:cita|citas|turno|reservacion|reserva)"
+# Verbs that move an appointment, however conjugated: cambiar, mover, pasar, recorrer...
+_MOVE = r"(?:cambi|muev|mov|recorr|reagend|reprogram|adelant|atras|pospon|posterg)"
+# "pasar" moves an appointment only towards somewhere: "pásala al lunes", not "la pasamos bien".
+_PASS_TO = (
+    r"(?:(?:me |se |nos )?(?:la|lo) (?:(?:puedo|puedes|podemos|pueden|podrias|podria) )?pas\w*"
+    r"|pas\w*(?:la|lo|mela|melo|sela|nosla)) (?:al|para|a la|a las|a el|pa)\b"
+)
+_CANCEL_VERB = r"(?:cancel|cansel|kancel|anul|borr|quit|elimin)"
 RULES: list[tuple[str, re.Pattern[str]]] = [
+    (ROBOT, re.compile(
+        r"\b(?:(?:eres|es|sos|son|estoy hablando con|hablo con|me contesta|me responde|contesta)"
+        r" (?:un |una )?(?:robot|bot|chatbot|maquina|ia|inteligencia artificial|programa"
+        r"|persona real|humano|humana|real|automatico|automatica|contestadora)"
+        r"|^(?:robot|bot|chatbot)$|quien (?:me )?(?:contesta|responde|escribe))\b"
+    )),
     (HUMAN, re.compile(
         r"\b(?:persona|humano|alguien|asesor|asesora|encargad[oa]|duen[oa]|agente|operador"
         r"|hablar con|me (?:pueden|puedes) llamar|llamenme|marquenme|queja|atiend[ae] alguien)\b"
     )),
     (CANCEL, re.compile(
-        r"\b(?:cancel\w*|cansel\w*|kancel\w*|anul\w*|ya no (?:voy a )?(?:ir|poder ir|puedo ir)"
-        r"|no (?:voy a|podre|puedo) (?:poder )?ir|desagend\w*)\b"
+        r"\b(?:cancel\w*|cansel\w*|kancel\w*|anul\w*|desagend\w*|(?:da|dar|dame|darme|den) de baja"
+        r"|(?:ya )?no (?:voy a|podre|puedo|voy|ire|vamos a|podremos)(?: poder)?"
+        r" (?:ir|asistir|acudir)"
+        r"|ya no (?:voy|ire|puedo|podre|quiero (?:la|mi) " + _CITA + r""
+        r"|la necesito|(?:la|lo) ocupo)"
+        r"|siempre no (?:voy|ire|puedo|podre|quiero (?:ir|la cita))"
+        r"|" + _CANCEL_VERB + r"\w* (?:mi|la|el|esa|esta) (?:" + _CITA + r"|turno)"
+        r"|(?:me )?(?:la|lo) (?:puedes |pueden |podrias )?" + _CANCEL_VERB + r"\w*"
+        r"|" + _CANCEL_VERB + r"\w*(?:la|lo|mela|melo|sela)"
+        r"|no (?:me )?(?:la|lo) (?:voy a )?(?:poder|podre) (?:hacer|tomar))\b"
     )),
     (RESCHEDULE, re.compile(
-        r"\b(?:reagend\w*|re agend\w*|reprogram\w*|pospon\w*|recorr\w* (?:mi|la) " + _CITA + r""
-        r"|(?:cambi\w*|mover|muev\w*|pas\w*) (?:mi|la|de) " + _CITA + r""
-        r"|(?:cambi\w*|mover) (?:la |de )?(?:hora|fecha|dia) de (?:mi|la) " + _CITA + r")\b"
+        r"\b(?:reagend\w*|re agend\w*|reprogram\w*|pospon\w*|posterg\w*"
+        r"|(?:" + _MOVE + r"|pas)\w* (?:mi|la|de|el|esa|esta) (?:" + _CITA + r"|turno|horario)"
+        r"|" + _PASS_TO + r""
+        r"|" + _MOVE + r"\w*(?:la|lo|mela|melo|sela|nosla|mela)"
+        r"|(?:me |se |nos )?(?:la|lo) (?:(?:puedo|puedes|podemos|pueden|podrias|podria|podre"
+        r"|quiero|quisiera|puedas|podamos) )?" + _MOVE + r"\w*"
+        r"|(?:cambi\w*|mover) (?:la |el |de )?(?:hora|fecha|dia|horario) (?:de|a) (?:mi|la) "
+        + _CITA + r"|cambio de (?:hora|horario|fecha|dia)"
+        r"|(?:otro|otra) (?:dia|hora|horario|fecha) (?:para|a) (?:mi|la) " + _CITA + r")\b"
+    )),
+    (CANCEL_OR_MOVE, re.compile(
+        r"\b(?:no (?:voy a|creo) (?:poder )?llegar|no (?:alcanzo|llego) a llegar|se me complico"
+        r"|se me atraveso|tengo un imprevisto|me surgio (?:algo|un)|surgio algo"
+        r"|no (?:voy a )?(?:poder|podre) (?:llegar|ir) a (?:mi|la) " + _CITA + r")\b"
+    )),
+    (ANOTHER, re.compile(
+        r"\b(?:otra " + _CITA + r"|otro (?:corte|servicio|turno)|una " + _CITA + r" mas|otra mas"
+        r"|(?:otra|una) (?:para|pa) (?:mi|el|la)|nueva " + _CITA + r"|segunda " + _CITA + r""
+        r"|(?:agend|apart|reserv)\w* otra|ademas de (?:la|mi|esa)|aparte de (?:la|mi|esa)"
+        r"|sin cancelar (?:la|mi)|sin quitar (?:la|mi)|tambien (?:quiero|para|me|otra|una)"
+        r"|(?:para|pa) mi (?:hij[oa]|espos[oa]|herman[oa]|mama|papa|novi[oa]|amig[oa]|prim[oa]"
+        r"|sobrin[oa]|marido|senora|nin[oa]|chamaco|chamaca|abuel[oa]|suegr[oa]|tia|tio))\b"
     )),
     (MY_APPOINTMENTS, re.compile(
         r"\b(?:mis " + _CITA + r"|(?:cuando|a que hora|que dia) (?:es|era|tengo) (?:mi|la) "
@@ -69,10 +114,17 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:walk ?in|sin cita|llego (?:un|una)|registr\w*|anota\w*|apunta\w*"
         r"|agrega\w* (?:a|una|un)|esta aqui)\b"
     )),
-    (LOOKUP, re.compile(r"\b(?:busca\w*|historial|quien es|consulta\w*|datos de)\b")),
+    (LOOKUP, re.compile(
+        r"\b(?:busca\w*|historial|quien es|consulta\w*|datos de|cliente|clienta)\b"
+        r"|^\+?[\d ]{8,}$"  # a phone number alone
+    )),
     (BLOCK, re.compile(
         r"\b(?:bloque\w*|no (?:estare|voy a estar|vengo|trabajo)|descanso|vacaciones"
         r"|permiso|cierra\w* (?:la )?agenda|tiempo libre|aparta\w* (?:mi|el) (?:tiempo|horario))\b"
+    )),
+    (FAQ_ADMIN, re.compile(
+        r"\b(?:preguntas? frecuentes?|faq|respuestas? (?:automaticas|frecuentes)"
+        r"|(?:agrega\w*|guarda\w*|anade|nueva) (?:una )?pregunta)\b"
     )),
     (BOOK, re.compile(
         r"\b(?:agend\w*|reserv\w*|apart\w*|cita|turno|lugar|espacio|disponib\w*|quiero"
@@ -89,7 +141,10 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         r"|confirmo|correcto|sale|andale|orale|si por favor|si porfa|si gracias|asi es|exacto"
         r"|me parece bien|confirmar|adelante|listo)\b"
     )),
-    (NO, re.compile(r"^(?:no+|nel|nop|nope|mejor no|ninguno|ninguna|no gracias|todavia no)\b")),
+    (NO, re.compile(
+        r"^(?:no+|nel|nop|nope|mejor no|ninguno|ninguna|no gracias|todavia no|siempre no"
+        r"|olvidalo|dejalo asi|asi dejala)\b"
+    )),
 ]  # fmt: skip
 
 _GREETING_PREFIX = re.compile(
@@ -99,13 +154,20 @@ _GREETING_PREFIX = re.compile(
 
 
 def clean(text: str) -> str:
-    return " ".join(fix_typo(word) for word in normalize(text).split())
+    names = written_names(text)
+    return " ".join(w if w in names else fix_typo(w) for w in normalize(text).split())
+
+
+_KEEPING = re.compile(r"\bsin (?:cancelar|quitar|borrar|mover|cambiar)\b")
 
 
 def intents(text: str) -> list[str]:
     """Every intent the message expresses, most specific first."""
     cleaned = clean(text)
-    return [name for name, pattern in RULES if pattern.search(cleaned)]
+    found = [name for name, pattern in RULES if pattern.search(cleaned)]
+    if _KEEPING.search(cleaned):  # "sin cancelar la que tengo": one more, nothing undone
+        found = [name for name in found if name not in (CANCEL, RESCHEDULE)]
+    return found
 
 
 def without_greeting(text: str) -> str:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 MORNING, AFTERNOON, EVENING = "morning", "afternoon", "evening"
+EARLY_AFTERNOON = "early_afternoon"  # "temprano en la tarde": the afternoon's first hours
 
 _MERIDIEM = (
     r"(?:\s?(?:am|pm|hrs|hr|h|de la manana|de la tarde|de la noche|de la madrugada|del dia))"
@@ -26,7 +27,10 @@ _LEAD = (
 )
 
 _PARTS = re.compile(
-    r"(?P<morning>\b(?:en|por|de) (?:la|las) mananas?\b|\btempran(?:o|ito)\b|\bprimera hora\b"
+    r"(?P<early_afternoon>\btemprano (?:en|por) la tarde\b|\b(?:en|por) la tarde temprano\b"
+    r"|\b(?:a|en) (?:las )?primeras horas de la tarde\b|\b(?:al )?inicio de la tarde\b"
+    r"|\btarde temprano\b)"
+    r"|(?P<morning>\b(?:en|por|de) (?:la|las) mananas?\b|\btempran(?:o|ito)\b|\bprimera hora\b"
     r"|\besta manana\b|\bmananita\b)"
     r"|(?P<afternoon>\b(?:en|por) (?:la|las) tardes?\b|\besta tarde\b|\btardecita\b"
     r"|\bdespues de (?:comer|la comida)\b|(?<!\bmas )(?<!\bmuy )(?<!\bbuenas )\btarde\b)"
@@ -35,6 +39,18 @@ _PARTS = re.compile(
 )
 _RANGE = re.compile(
     rf"\b(?:de|entre) (?:las |la )?(?P<a>{_CLOCK}) (?:a|y|hasta) (?:las |la )?(?P<b>{_CLOCK})\b"
+)
+# "5 a 6 pm", "4 a 6": a range without "de" (never "el 5 a las 6": the 5th at 6).
+_BARE_RANGE = re.compile(
+    rf"(?<!\bel )(?<!\bdia )(?<!\bdel )(?<!\bpara el )(?<![\d/:])\b(?P<a>{_CLOCK}) (?:a|hasta) "
+    rf"(?P<b>{_CLOCK})\b(?!\s*(?:personas?|gente|cortes?|citas?|servicios?|dias?|semanas?"
+    r"|horas?|minutos?|veces|anos?|meses?|pesos?))"
+)
+# "en 2 horas", "en una hora", "dentro de media hora", "en 45 minutos": from now.
+_FROM_NOW = re.compile(
+    r"\b(?:en|dentro de|de aqui a)\s+(?:(?P<hours>\d{1,2})\s+horas?(?P<half> y media)?"
+    r"|(?P<minutes>\d{1,3})\s+(?:minutos|mins?)|(?P<half_hour>media hora)"
+    r"|(?:1\s+)?(?P<hour_half>hora y media))\b"
 )
 _AFTER = re.compile(
     rf"\b(?:despues de|a partir de|desde|pasadas|ya pasadas|mas tarde de) (?:las |la )?"
@@ -85,9 +101,13 @@ class TimeRef:
     part: str | None = None  # MORNING | AFTERNOON | EVENING
     later: bool = False  # "al rato": later today
     asap: bool = False  # "ahorita": as soon as possible
+    from_now: int | None = None  # "en 2 horas": this many minutes from now
 
 
 def find_time(text: str) -> TimeRef | None:
+    from_now = _from_now(text)
+    if from_now is not None:
+        return TimeRef(from_now=from_now)
     window = _window(text)
     exact = _exact(text)
     part = _part(text)
@@ -99,8 +119,19 @@ def find_time(text: str) -> TimeRef | None:
     return TimeRef(at=exact, after=after, before=before, part=part, later=later, asap=asap)
 
 
+def _from_now(text: str) -> int | None:
+    match = _FROM_NOW.search(text)
+    if match is None:
+        return None
+    if match["hours"]:
+        return int(match["hours"]) * 60 + (30 if match["half"] else 0)
+    if match["minutes"]:
+        return int(match["minutes"])
+    return 30 if match["half_hour"] else 90
+
+
 def _window(text: str) -> tuple[Clock | None, Clock | None] | None:
-    match = _RANGE.search(text)
+    match = _RANGE.search(text) or _BARE_RANGE.search(text)
     if match:
         start, end = read_clock(match["a"]), read_clock(match["b"])
         if start and end and start.meridiem is None and end.meridiem in ("am", "pm"):
@@ -125,7 +156,7 @@ def _shared_meridiem(start: Clock, end: Clock) -> Clock:
 
 
 def _exact(text: str) -> Clock | None:
-    if _RANGE.search(text) or _AFTER.search(text) or _BEFORE.search(text):
+    if any(p.search(text) for p in (_RANGE, _BARE_RANGE, _AFTER, _BEFORE)):
         return None
     match = _PARA.search(text)
     if match:

@@ -3,21 +3,38 @@
 The business-hours rule lives here: an hour written without AM/PM is the one the
 business is open ("a las 4" in a salon open 10–20 is 4:00 PM); when both or neither
 are open, 7–11 are read as morning and 12–6 as afternoon, as Mexicans mean them.
+
+So does the business's afternoon: "en la tarde" starts at 1:00 PM ("la una de la
+tarde"; twelve is "mediodía"), or when the business opens again after a midday break
+("10 a 2 y 4 a 8": the afternoon is from 4), and ends at 7:00 PM, where the evening begins.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from yume.nlu.days import find_day
 from yume.nlu.text import prepare
-from yume.nlu.times import AFTERNOON, EVENING, MORNING, Clock, TimeRef, find_time
+from yume.nlu.times import (
+    AFTERNOON,
+    EARLY_AFTERNOON,
+    EVENING,
+    MORNING,
+    Clock,
+    TimeRef,
+    find_time,
+)
 from yume.timeutil import minutes_to_hhmm
 
 DAY_END = 24 * 60
-PARTS = {MORNING: (0, 12 * 60), AFTERNOON: (12 * 60, 19 * 60), EVENING: (19 * 60, DAY_END)}
+NOON = 12 * 60
+AFTERNOON_START = 13 * 60  # "la una de la tarde"; twelve is "mediodía"
+LATEST_BREAK_END = 17 * 60  # a gap in the hours ending later is no lunch break
+EVENING_START = 19 * 60
+EARLY_AFTERNOON_HOURS = 3
 LATER_MINUTES = 60  # "al rato" starts an hour from now
 
 WeeklyHours = dict[int, list[tuple[int, int]]]  # weekday → [(start_minute, end_minute)]
@@ -34,6 +51,33 @@ class BusinessClock:
         if day is not None and self.hours.get(day.weekday()):
             return self.hours[day.weekday()]
         return [span for spans in self.hours.values() for span in spans]
+
+    def afternoon_start(self, day: date | None) -> int:
+        """When the business's afternoon begins on `day` (on most of its days when the
+        day is not known)."""
+        if day is not None and self.hours.get(day.weekday()):
+            return _afternoon_start(self.hours[day.weekday()])
+        starts = Counter(_afternoon_start(spans) for spans in self.hours.values() if spans)
+        if not starts:
+            return AFTERNOON_START
+        top = max(starts.values())
+        return min(start for start, count in starts.items() if count == top)
+
+    def parts(self, day: date | None = None) -> dict[str, tuple[int, int]]:
+        """Morning, afternoon and evening of the business as windows [start, end) in
+        minutes: what "en la mañana/tarde/noche" mean when written."""
+        afternoon = self.afternoon_start(day)
+        return {
+            MORNING: (0, NOON),
+            AFTERNOON: (afternoon, EVENING_START),
+            EVENING: (EVENING_START, DAY_END),
+        }
+
+    def day_parts(self, day: date | None = None) -> dict[str, tuple[int, int]]:
+        """The same parts with no gap between them, for sorting a day's slots into the
+        three buttons: the morning runs until the afternoon begins."""
+        parts = self.parts(day)
+        return {**parts, MORNING: (0, parts[AFTERNOON][0])}
 
     @property
     def minute(self) -> int:
@@ -74,6 +118,15 @@ class When:
         return found
 
 
+def _afternoon_start(spans: list[tuple[int, int]]) -> int:
+    """1:00 PM, or the reopening after a midday break ("10 a 2 y 4 a 8" → 4:00 PM)."""
+    ordered = sorted(spans)
+    for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+        if NOON <= end < start <= LATEST_BREAK_END:
+            return max(start, AFTERNOON_START)
+    return AFTERNOON_START
+
+
 def read_when(text: str, clock: BusinessClock) -> When | None:
     """What day and time `text` asks for, or None when it names neither."""
     prepared = prepare(text)
@@ -81,6 +134,9 @@ def read_when(text: str, clock: BusinessClock) -> When | None:
     time_ref = find_time(prepared)
     if day_ref is None and time_ref is None:
         return None
+    if time_ref is not None and time_ref.from_now is not None:
+        moment = clock.now + timedelta(minutes=time_ref.from_now)
+        return When(day=moment.date(), time=moment.hour * 60 + moment.minute)
     day = day_ref.day if day_ref else None
     days = day_ref.span if day_ref else 1
     if time_ref is None:
@@ -98,8 +154,11 @@ def _with_time(when: When, ref: TimeRef, clock: BusinessClock) -> When:
         start = minute_of(ref.after, spans, ref.part) if ref.after else 0
         end = minute_of(ref.before, spans, ref.part) if ref.before else DAY_END
         return _replace(when, start=start, end=end)
+    if ref.part == EARLY_AFTERNOON:
+        start, end = clock.parts(when.day)[AFTERNOON]
+        return _replace(when, start=start, end=min(end, start + EARLY_AFTERNOON_HOURS * 60))
     if ref.part is not None:
-        start, end = PARTS[ref.part]
+        start, end = clock.parts(when.day)[ref.part]
         return _replace(when, start=start, end=end)
     today = when.day == clock.now.date()
     if ref.later and today:
@@ -128,7 +187,7 @@ def minute_of(clock: Clock, spans: list[tuple[int, int]], part: str | None = Non
     afternoon = morning + 12 * 60
     if part == MORNING:
         return morning
-    if part in (AFTERNOON, EVENING):
+    if part in (AFTERNOON, EARLY_AFTERNOON, EVENING):
         return afternoon
     morning_open, afternoon_open = _is_open(morning, spans), _is_open(afternoon, spans)
     if morning_open != afternoon_open:

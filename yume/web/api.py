@@ -40,6 +40,7 @@ from yume.models import (
 )
 from yume.phones import InvalidPhone, normalize_phone
 from yume.timeutil import local_midnight_utc, parse_instant, zone
+from yume.validation import problems
 from yume.web.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -150,16 +151,24 @@ def no_content() -> Response:
 
 def validation_error_response(exc: ValidationError) -> Response:
     """422 naming each field pydantic refused (flask-openapi3's validation callback)."""
-    problems = [
-        f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
-        for error in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
-    return error_response(422, "validation_error", "Invalid request: " + "; ".join(problems))
+    return error_response(
+        422, "validation_error", "Solicitud inválida: " + "; ".join(problems(exc))
+    )
+
+
+HTTP_MESSAGES = {  # Werkzeug's own words are English; the API speaks Spanish
+    400: "Solicitud incorrecta.",
+    404: "No existe esa ruta.",
+    405: "Esa ruta no acepta este método.",
+    413: "El cuerpo de la solicitud es demasiado grande.",
+    415: "Tipo de contenido no soportado.",
+}
 
 
 def _http_error(exc: HTTPException) -> Response:
     code = (exc.name or "error").lower().replace(" ", "_")
-    response = error_response(exc.code or 500, code, exc.description or exc.name)
+    message = HTTP_MESSAGES.get(exc.code or 500, "Algo salió mal; intenta de nuevo.")
+    response = error_response(exc.code or 500, code, message)
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response
@@ -195,7 +204,9 @@ def _invalid_phone(exc: InvalidPhone) -> Response:
 def _integrity_error(exc: IntegrityError) -> Response:
     # The domain checks first; this is the other request that won a race.
     log.info("api.integrity-error %s", exc)
-    return error_response(409, "conflict", "That change clashes with another one; try again.")
+    return error_response(
+        409, "conflict", "Ese cambio choca con otro que se hizo al mismo tiempo; intenta de nuevo."
+    )
 
 
 # -- authentication and bodies --------------------------------------------------------------
@@ -215,7 +226,9 @@ def _authorized() -> bool:
 def _authenticate() -> Response | None:
     if _authorized():
         return None
-    response = error_response(401, "unauthorized", "Send Authorization: Bearer <YUME_ADMIN_TOKEN>.")
+    response = error_response(
+        401, "unauthorized", "Envía Authorization: Bearer <YUME_ADMIN_TOKEN>."
+    )
     response.headers["WWW-Authenticate"] = 'Bearer realm="yume"'
     return response
 
@@ -229,13 +242,15 @@ def _check_json_body() -> Response | None:
     if not raw.strip():
         return None
     if not request.is_json:
-        return error_response(400, "bad_request", "Send JSON with Content-Type: application/json.")
+        return error_response(400, "bad_request", "Envía JSON con Content-Type: application/json.")
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):
-        return error_response(400, "bad_request", "The body is not valid JSON.")
+        return error_response(400, "bad_request", "El cuerpo no es JSON válido.")
     if not isinstance(value, dict):
-        return error_response(422, "validation_error", "Invalid request: body: must be an object")
+        return error_response(
+            422, "validation_error", "Solicitud inválida: body: debe ser un objeto"
+        )
     return None
 
 
@@ -740,3 +755,7 @@ def list_messages(path: schemas.OrgItemPath) -> Response:
     )
     tz = _tz(org)
     return shaped(schemas.MessageList(messages=[schemas.message_of(row, tz) for row in rows]))
+
+
+# Routes of their own modules, on this blueprint (issue 12: the business's FAQ).
+from yume.web import faq_api  # noqa: E402, F401
