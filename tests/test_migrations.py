@@ -5,11 +5,20 @@ from playhouse.schema_diff import diff_models
 
 from yume.brains.usage import ClaudeUsage
 from yume.db import database, is_postgres
+from yume.effects import TurnEffect
 from yume.models import ALL_MODELS
 from yume.reminders_models import AgendaDelivery, AppointmentEvent, Reminder
 from yume.webhook_journal import InboundWebhook
 
-MODELS = [*ALL_MODELS, InboundWebhook, AppointmentEvent, Reminder, AgendaDelivery, ClaudeUsage]
+MODELS = [
+    *ALL_MODELS,
+    InboundWebhook,
+    AppointmentEvent,
+    Reminder,
+    AgendaDelivery,
+    ClaudeUsage,
+    TurnEffect,
+]
 EXCLUSION = "appointment_staff_no_overlap"
 
 
