@@ -15,9 +15,9 @@ from yume import conversations
 from yume.brain import Turn
 from yume.brains import claude, claude_client
 from yume.brains.claude_tools import SPECS, Toolbox, tool_definitions
-from yume.formatting import spanish_date
 from yume.brains.usage import min_cacheable
 from yume.config import DEFAULT_MODEL
+from yume.formatting import spanish_date
 from yume.models import Appointment, Customer, Message, Organization
 from yume.timeutil import local_to_utc, zone
 
