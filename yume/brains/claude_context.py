@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from yume.brain import Turn
 from yume.brains import prompts
-from yume.brains.claude_tools import quoted
+from yume.brains.claude_tools import ANGLES, quoted
 from yume.brains.claude_tools import tool_definitions as tools_for
 from yume.deadlines import reraise_job_timeout
 from yume.formatting import spanish_date, spanish_time
@@ -45,7 +45,6 @@ SUMMARY_CHARS = 700
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 MAX_IMAGE_BYTES = 3_750_000  # 5 MB once base64-encoded
 EPHEMERAL = {"type": "ephemeral"}
-TAGS = str.maketrans({"<": "‹", ">": "›"})
 
 
 def build_request(model: str, turn: Turn, notes: list[str], done: list[str]) -> dict[str, Any]:
@@ -151,7 +150,7 @@ def summary(turn: Turn, older: list[Message], notes: list[str]) -> str:
     for message in reversed(older):
         said = _squeeze(message.text, 90)
         if message.direction == "in":
-            said = said.translate(TAGS)
+            said = said.translate(ANGLES)
         line = f"- {_who(message)} ({when_said(message, turn.now, tz)}): {said}"
         budget -= len(line) + 1
         if budget < 0:
@@ -216,7 +215,7 @@ def _text(text: str) -> dict[str, Any]:
 
 def tagged(message: Message, words: str, now: datetime, tz: ZoneInfo) -> str:
     """The person's words as data: inside <mensaje>, with when they were written."""
-    return f'<mensaje hora="{when_said(message, now, tz)}">{words.translate(TAGS)}</mensaje>'
+    return f'<mensaje hora="{when_said(message, now, tz)}">{words.translate(ANGLES)}</mensaje>'
 
 
 def history_text(message: Message) -> str:

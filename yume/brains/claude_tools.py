@@ -90,6 +90,7 @@ CHANGES = {  # the tools that change something, and what their record is called
 STAFF_PAST_GRACE = timedelta(minutes=30)  # a walk-in who sat down a moment ago
 NAME_LIMIT = 60  # characters of a typed name that reach the model or a notice
 URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
+ANGLES = str.maketrans({"<": "‹", ">": "›"})
 UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029«»]")
 HANDED_OVER = "Le avisé al equipo; en un momento te escriben."
 
@@ -108,8 +109,10 @@ def error(code: str, message: str) -> Result:
 
 
 def clean_name(text: str | None) -> str:
-    """A name someone typed, as one line of at most NAME_LIMIT characters."""
-    return " ".join(UNPRINTABLE.sub(" ", text or "").split())[:NAME_LIMIT]
+    """A name someone typed, as one line of at most NAME_LIMIT characters, with no angle
+    brackets to close or open the tags the prompt uses."""
+    flat = " ".join(UNPRINTABLE.sub(" ", text or "").split())
+    return flat.translate(ANGLES)[:NAME_LIMIT]
 
 
 def quoted(text: str | None) -> str:
@@ -287,7 +290,8 @@ SPECS: dict[str, ToolSpec] = {
         ),
         ToolSpec(
             "find_available_slots",
-            "Before offering or confirming any time. Without `time`: a sample of the day's "
+            "Before offering or confirming any time. Returns, without `time`: a sample of "
+            "the day's "
             f"free starts (at most {MAX_SLOTS}, spread; `more` = how many more are free "
             "between them), or `next_date_with_slots` when the day is full or closed. With "
             "`time` (HH:MM): that exact time, `free` true or false with the reason, and the "
