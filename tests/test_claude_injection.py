@@ -14,6 +14,7 @@ from tests.fake_anthropic import message, tool_results, tool_use
 from tests.test_claude_brain import OWNER_WA, book
 from tests.test_pipeline import CUSTOMER_WA
 from yume.brains.claude_tools import CUSTOMER_TOOLS, PRESENT_OPTIONS, SPECS
+from yume.conversations import save_state
 from yume.formatting import spanish_date
 from yume.models import Appointment, Conversation, Customer, Message, utcnow
 
@@ -152,15 +153,42 @@ def test_booking_a_whole_saturday_books_what_was_seen_and_never_past_the_cap(
     assert Appointment.select().count() == 1
 
     # and even with every hour shown and accepted, the cap holds
+    offer = "\n".join(f"{spanish_date(saturday)} a las {h - 12}:00 PM" for h in range(15, 20))
+    conversation = Conversation.get(Conversation.phone == "+525599998888")
     Message.create(
-        conversation=Conversation.get(Conversation.phone == "+525599998888"),
-        direction="out",
-        author="yume",
-        text="\n".join(f"{spanish_date(saturday)} a las {h - 12}:00 PM" for h in range(15, 20)),
-        created_at=utcnow(),
+        conversation=conversation, direction="out", author="yume", text=offer, created_at=utcnow()
     )
+    save_state(conversation, "claude", {"shown": offer})  # as if Claude had offered them
     claude_pipeline.use(*everything[4:]).say("¡Listo!")
     say(wa, jobs, "sí, todas")
     assert Appointment.select().count() == 3
     refused = claude_pipeline.calls[3].tool_results()
     assert "too_many_appointments" in {r["content"]["error"]["code"] for r in refused[2:]}
+
+
+def test_a_notice_naming_a_time_is_no_acceptance_of_cancelling_it(
+    wa, cast, claude_pipeline, jobs, fake_graph
+):
+    from yume.booking import book_appointment
+    from yume.models import Conversation as Chat
+
+    say(wa, jobs, "hola", wa_id=OWNER_WA, name="Chuy")  # the owner's window is open
+    claude_pipeline.reset()
+    evil = Customer.create(organization=cast.org, phone="+525500000001", name=EVIL_NAME)
+    tomorrow = next_weekday(3)
+    appointment = book_appointment(cast.org, cast.haircut.id, at_noon(tomorrow), evil, source="api")
+    jobs.run()  # the owner is told of the new appointment, its day and time in the text
+    owner_chat = Chat.get(Chat.phone == "+525511112222")
+    notice = Message.select().where(Message.conversation == owner_chat).order_by(Message.id.desc())
+    assert "12:00 PM" in notice.first().text
+    claude_pipeline.use(("cancel_appointment", {"appointment_id": appointment.id})).say("Ok.")
+    say(wa, jobs, "ok", wa_id=OWNER_WA, name="Chuy")
+    [refused] = claude_pipeline.calls[1].tool_results()
+    assert refused["content"]["error"]["code"] == "confirm_first"
+    assert Appointment.get_by_id(appointment.id).status == "booked"
+
+
+def at_noon(day):
+    from yume.timeutil import local_to_utc, zone
+
+    return local_to_utc(day, 12 * 60, zone("America/Mexico_City"))

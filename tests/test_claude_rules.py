@@ -17,6 +17,7 @@ from tests.test_guided_dialogues import Person, at, coming
 from yume.availability import find_slots
 from yume.booking import book_appointment
 from yume.brain import Turn
+from yume.brains import claude
 from yume.brains.booking_flow import TOO_MANY
 from yume.brains.claude_tools import Toolbox
 from yume.db import database
@@ -291,7 +292,8 @@ def test_the_owner_blocks_anyones_time_and_staff_only_their_own(cast):
 # -- confirmation of a day and time ---------------------------------------------------------------
 
 
-def with_our_last_message(org, phone: str, shown: str, said: str) -> Turn:
+def with_our_last_message(org, phone: str, shown: str, said: str, by_claude: bool) -> Turn:
+    """`said` answering our last message `shown`: Claude's own reply, or a notice."""
     first = turn(org, phone, "hola", now=NOW - timedelta(minutes=3))
     ours = Message.create(
         conversation=first.conversation,
@@ -300,25 +302,28 @@ def with_our_last_message(org, phone: str, shown: str, said: str) -> Turn:
         text=shown,
         created_at=NOW - timedelta(minutes=2),
     )
+    if by_claude:
+        claude.remember(first, [], shown)
     return turn(org, phone, said, history=[*first.new_messages, ours])
 
 
 @pytest.mark.parametrize(
-    ("shown", "said", "books"),
+    ("shown", "by_claude", "said", "books"),
     [
-        (None, "a las 7", False),  # a guess: 7 PM? never booked unseen
-        (None, "el viernes a las 5", False),  # which Friday? which 5?
-        (None, "{day} a las 5:00 PM", True),  # the person said it all
-        ("¿Te agendo corte el {day} a las 5:00 PM?", "sí", True),  # shown, then accepted
-        ("¿Te agendo corte el {day} a las 4:00 PM?", "sí", False),  # another time was shown
+        (None, False, "a las 7", False),  # a guess: 7 PM? never booked unseen
+        (None, False, "el viernes a las 5", False),  # which Friday? which 5?
+        (None, False, "{day} a las 5:00 PM", True),  # the person said it all
+        ("¿Te agendo corte el {day} a las 5:00 PM?", True, "sí", True),  # shown, accepted
+        ("¿Te agendo corte el {day} a las 4:00 PM?", True, "sí", False),  # another time
+        ("Recordatorio: tu cita es el {day} a las 5:00 PM", False, "ok", False),  # a notice
     ],
 )
-def test_a_booking_needs_its_day_and_time_seen_and_accepted(cast, shown, said, books):
+def test_a_booking_needs_its_day_and_time_seen_and_accepted(cast, shown, by_claude, said, books):
     day = spanish_date(WEDNESDAY)
     if shown is None:
         chat = turn(cast.org, ANA, said.format(day=day))
     else:
-        chat = with_our_last_message(cast.org, ANA, shown.format(day=day), said)
+        chat = with_our_last_message(cast.org, ANA, shown.format(day=day), said, by_claude)
     result = call(
         Toolbox(chat), "book_appointment", service_id=cast.haircut.id, start=f"{WEDNESDAY}T17:00"
     )

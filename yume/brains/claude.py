@@ -39,7 +39,16 @@ from typing import Any
 import anthropic
 
 from yume import conversations
-from yume.brain import Action, BrainUnavailable, Buttons, ListMessage, Reply, Text, Turn
+from yume.brain import (
+    Action,
+    BrainUnavailable,
+    Buttons,
+    ListMessage,
+    Reply,
+    Text,
+    Turn,
+    action_text,
+)
 from yume.brains.claude_client import ClaudeUnavailable, bounded, client_for
 from yume.brains.claude_context import RECENT_AGE, SUMMARY_AGE, build_request, with_breakpoint
 from yume.brains.claude_tools import (
@@ -50,6 +59,7 @@ from yume.brains.claude_tools import (
     owner_summary,
     quoted,
 )
+from yume.brains.confirmation import SHOWN, STATE_KEY
 from yume.brains.usage import record
 from yume.config import Config
 from yume.deadlines import Deadline, reraise_job_timeout
@@ -65,7 +75,6 @@ ROOMY_TOKENS = 4096  # the one retry of a response cut off by max_tokens
 # by the pipeline however long that takes.
 TURN_DEADLINE = JOB_TIMEOUT / 2
 MAX_NOTES = 6
-STATE_KEY = "claude"
 GUIDED = "yume.brains.guided.GuidedBrain"  # the stand-in when Claude is down
 TEXT_LIMIT = 4000
 TRUNCATED = ("max_tokens", "model_context_window_exceeded")
@@ -244,7 +253,7 @@ def finish(turn: Turn, box: Toolbox, text: str, options: bool = False) -> Reply:
         reply.handover = True
         reply.handover_reason = box.handover
         reply.notify_owner = owner_summary(box)
-    remember(turn, box.effects)
+    remember(turn, box.effects, action_text(actions[-1]) if actions else None)
     return reply
 
 
@@ -359,11 +368,14 @@ def save_state(conversation: Conversation, state: dict[str, Any]) -> None:
     conversations.save_state(conversation, STATE_KEY, state)
 
 
-def remember(turn: Turn, effects: list[str]) -> None:
-    """Keep what changed, for the summary of later turns."""
-    if not effects:
-        return
+def remember(turn: Turn, effects: list[str], shown: str | None = None) -> None:
+    """Keep what changed, for the summary of later turns, and what the person was shown
+    last (yume/brains/confirmation.py accepts only times this brain itself showed)."""
     state = claude_state(turn.conversation)
-    notes = state.get("notes", []) + [{"at": turn.now.isoformat(), "text": e} for e in effects]
-    state["notes"] = notes[-MAX_NOTES:]
-    save_state(turn.conversation, state)
+    if effects:
+        notes = state.get("notes", []) + [{"at": turn.now.isoformat(), "text": e} for e in effects]
+        state["notes"] = notes[-MAX_NOTES:]
+    if shown is not None:
+        state[SHOWN] = shown
+    if effects or shown is not None:
+        save_state(turn.conversation, state)

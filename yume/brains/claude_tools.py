@@ -898,7 +898,9 @@ def owner_summary(box: Toolbox) -> str:
         who = f"{box.member.name} (equipo)"
     else:
         who = quoted(box.me.name or conversation.profile_name) or "Un cliente"
-    text = f"{who}, {conversation.phone}, pide hablar con alguien: {box.handover}"
+    # the reason retells what a customer wrote: quoted, as data for whoever reads it later
+    reason = (box.handover or "").replace("«", "").replace("»", "")
+    text = f"{who}, {conversation.phone}, pide hablar con alguien: «{reason}»"
     return without_links(text)[:600]
 
 

@@ -5,8 +5,9 @@ the person did not see.
 
 A time counts as shown back and accepted when:
 - the person tapped an option whose id carries it ("2026-01-15T16:00|3"), or
-- our last message before what they just wrote names that day and time (the
-  confirmation question, or the offer they picked from), or
+- the last message they got before writing was this brain's own reply (not a notice,
+  a reminder or an alert, which may name times the person never chose) and it names
+  that day and time: the confirmation question, or the offer they picked from, or
 - their own words name it fully: day of the month and month, and a time that cannot
   be read two ways ("16:00", "4:00 PM", "4 de la tarde").
 
@@ -26,6 +27,8 @@ from yume.brain import Turn
 from yume.formatting import spanish_date
 
 TAPS = ("button_reply", "list_reply")
+STATE_KEY = "claude"  # the Claude brain's part of Conversation.state (yume/brains/claude.py)
+SHOWN = "shown"  # there: the text of its last message to the person
 DAY_PARTS = {
     "am": ("am", "de la manana", "de la madrugada"),
     "pm": ("pm", "de la tarde", "de la noche"),
@@ -43,12 +46,14 @@ def accepted(turn: Turn, start: datetime, tz: ZoneInfo) -> bool:
 
 
 def last_shown(turn: Turn) -> str:
-    """The text of our last message before what the person just wrote."""
+    """The text of the last message the person got before writing, if this brain sent it."""
     first_new = min((m.id for m in turn.new_messages), default=None)
     earlier = [
         m for m in turn.history if m.direction == "out" and (first_new is None or m.id < first_new)
     ]
-    return earlier[-1].text or "" if earlier else ""
+    state = (turn.conversation.state or {}).get(STATE_KEY) or {}
+    last = (earlier[-1].text or "") if earlier else ""
+    return last if last and last == state.get(SHOWN) else ""
 
 
 def names(text: str, local: datetime) -> bool:
