@@ -24,21 +24,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-MONTHS = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
-WEEKDAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
+from babel.dates import get_day_names, get_month_names
+
+from yume.formatting import LOCALE
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents: "sábado" and "sabado" read the same."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+MONTHS = [_plain(get_month_names("wide", locale=LOCALE)[n]) for n in range(1, 13)]
+WEEKDAYS = [_plain(get_day_names("wide", locale=LOCALE)[n]) for n in range(7)]  # 0 = lunes
 CLOCK_12 = re.compile(r"\b(1[0-2]|0?[1-9])(?::([0-5]\d))?\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
 CLOCK_24 = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?!\d)(?!\s*[ap]\.?\s?m\b)", re.I)
 PRICE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?")
@@ -114,11 +112,6 @@ def prices_in(text: str) -> set[Decimal]:
         Decimal(whole.replace(",", "") + "." + (cents or "00"))
         for whole, cents in PRICE.findall(text)
     }
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 # -- the graders -----------------------------------------------------------------------------
