@@ -11,7 +11,7 @@ or taken with the reason and the nearest free starts on both sides. With `time` 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,13 +95,8 @@ def _exactly(box: Toolbox, params: FindSlotsInput, day: date, slots: list[Slot])
         member = booking.who_can_take(box.org, params.service_id, start, rules_now, params.staff_id)
     except DomainError as refused:
         asked.update(free=False, reason=refused.code, why=WHY.get(refused.code, refused.message))
-        before = [s for s in slots if s.start < start][-1:]
-        after = [s for s in slots if s.start > start][:1] or _first_after(box, params, day)
-        nearest = {
-            "before": shown_slot(box, before[0]) if before else None,
-            "after": shown_slot(box, after[0]) if after else None,
-        }
-        shown = [shown_slot(box, s) for s in before + after]
+        nearest = _nearest(box, params, day, slots, start, start)
+        shown = [slot for slot in nearest.values() if slot is not None]
         return {"time": asked, "nearest": nearest, "slots": shown}
     duration = timedelta(minutes=_minutes(box, params.service_id))
     free = Slot(start, start + duration, member.id)
@@ -116,14 +111,24 @@ def _range(box: Toolbox, params: FindSlotsInput, day: date, slots: list[Slot]) -
     inside = [s for s in slots if first <= s.start <= last]
     if inside:
         return _sample(box, inside)
+    return {"slots": [], "nearest": _nearest(box, params, day, slots, first, last)}
+
+
+def _nearest(
+    box: Toolbox,
+    params: FindSlotsInput,
+    day: date,
+    slots: list[Slot],
+    first: datetime,
+    last: datetime,
+) -> dict[str, Result | None]:
+    """The free start just before `first` (that day) and just after `last` (that day, or the
+    next day with room)."""
     before = [s for s in slots if s.start < first][-1:]
     after = [s for s in slots if s.start > last][:1] or _first_after(box, params, day)
     return {
-        "slots": [],
-        "nearest": {
-            "before": shown_slot(box, before[0]) if before else None,
-            "after": shown_slot(box, after[0]) if after else None,
-        },
+        "before": shown_slot(box, before[0]) if before else None,
+        "after": shown_slot(box, after[0]) if after else None,
     }
 
 
