@@ -342,3 +342,12 @@ def test_a_tap_on_a_slot_is_acceptance(cast):
         Toolbox(chat), "book_appointment", service_id=cast.haircut.id, start=f"{WEDNESDAY}T17:00"
     )
     assert result["appointment"]["staff_name"] == "Chuy"
+
+
+def test_the_cap_is_a_setting_with_a_range(client, cast):
+    url = f"/api/v1/organizations/{cast.org.id}"
+    refused = client.patch(url, headers=AUTH, json={"settings": {"max_active_appointments": 0}})
+    assert refused.status_code == 422
+    changed = client.patch(url, headers=AUTH, json={"settings": {"max_active_appointments": 5}})
+    assert changed.get_json()["settings"]["max_active_appointments"] == 5
+    assert client.get(url, headers=AUTH).get_json()["settings"]["max_active_appointments"] == 5
