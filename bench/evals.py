@@ -1,22 +1,41 @@
-"""Evals for the Claude brain: scripted Mexican-Spanish dialogues with an expected end state.
+"""Evals for the Claude brain: scripted Mexican-Spanish dialogues with an expected end state,
+graders that read every reply, failure injection, and pass^k over repeated runs.
 
-    python -m bench.evals            # with ANTHROPIC_API_KEY: against Claude (YUME_MODEL)
-    python -m bench.evals --fake     # against tests/fake_anthropic.py: request sizes only
-    python -m bench.evals -k cancel  # only dialogues whose name contains "cancel"
+    python bench/evals.py                  # with ANTHROPIC_API_KEY: against Claude (YUME_MODEL)
+    python bench/evals.py --repeat 5       # each dialogue 5 times: pass^5 (default 3)
+    python bench/evals.py --fake           # against tests/fake_anthropic.py (no key needed)
+    python bench/evals.py -k sábado        # only dialogues whose name contains "sábado"
 
-With a real key every dialogue (bench/eval_dialogues.py) runs through ClaudeBrain on a
-fresh SQLite database at a fixed moment (a Wednesday, 11:00 AM in Mexico City), and the
-end state is checked: success rate, turns, Claude calls and tokens per dialogue. Without a
-key it says so and runs nothing.
+Every dialogue (bench/eval_dialogues.py) runs through ClaudeBrain on a fresh SQLite
+database at a fixed moment (a Wednesday, 11:00 AM in Mexico City, unless it says
+otherwise), turn by turn, as the pipeline would run it. Afterwards:
+- the end state is checked in the database (`expect`);
+- the graders (bench/eval_graders.py) read every reply: a time or price no tool result
+  (nor the business block, nor the person) gave, a weekday that does not match its date,
+  usted, markdown, another person's phone;
+- failure injection, where a dialogue asks for it, happens through an SDK middleware in
+  both modes: Claude becomes unavailable right after a change was made (the turn must be
+  answered from what was done), or the worker dies there (nothing is sent; the turn runs
+  again as RQ's retry would, and must neither repeat the change nor answer twice).
+With a key, each dialogue runs `--repeat` times: pass^k is the share of dialogues that
+passed every run, the figure that says whether customers can rely on it.
 
-With --fake the same dialogues run against the fake Messages API, whose scripted "model"
-answers every message with one read tool (slots for customers, the agenda for staff) and
-then a text: the answers are meaningless, so end states are not checked, but the requests
-are real. It prints their sizes — the static prefix (tools + system up to the last cache
-breakpoint) and the changing part (the moment block and the messages) per call, in
-estimated tokens — and whether the fake's imitation of prompt caching found the prefix.
-Goals: prefix cached on every call after the first; changing input ≤ 1,500 tokens per
-turn; ≤ 2 Claude calls per customer message on average.
+With --fake there is no model, so what it can show is limited, and it says so:
+1. Request sizes, for every dialogue, with a fixed one-read-tool-then-text policy: the
+   static prefix (tools + system up to the last cache breakpoint), the changing part per
+   call, whether the fake's imitation of prompt caching found the prefix, Claude calls per
+   message. Goals: prefix ≥ 20% above the model's minimum and read from the cache on every
+   call after the first; changing input ≤ 1,500 tokens per call; ≤ 2 calls per message.
+2. End states of the dialogues that carry a `fake` script: a fooled model that does what
+   the injected text asks (cancel someone else's appointment, book all Saturday, give a
+   discount, obey a customer's name), the failure injections, and the ambiguity cases
+   where a guess is booked without being shown. Code decides these outcomes (who the
+   person is, which tools they get, the cap, the confirmation of a seen time, the effect
+   records), so the database must end right whatever the model does.
+3. The graders on every reply, and a self-check that they catch known-bad replies.
+The process exits 1 when any of these fails. What --fake cannot show: whether real Claude
+understands the dialogues (success rate, real call counts, real token counts); those need
+a key, and this machine has none.
 """
 
 from __future__ import annotations
@@ -26,7 +45,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -37,14 +56,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable as `python bench/evals.py` from the repo root
     sys.path.insert(0, str(ROOT))
 
-from bench.eval_dialogues import DIALOGUES, Dialogue
-from yume import conversations
-from yume.brain import BrainUnavailable, Reply, Text, Turn
-from yume.config import Config
-from yume.db import database, open_database
-from yume.delivery import queue_actions
-from yume.migrations import migrate
-from yume.models import (
+import anthropic  # noqa: E402
+
+from bench.eval_dialogues import DIALOGUES, Dialogue  # noqa: E402
+from bench.eval_graders import Seen, grade, self_check  # noqa: E402
+from yume import conversations  # noqa: E402
+from yume.brain import BrainUnavailable, Reply, Text, Turn  # noqa: E402
+from yume.config import Config  # noqa: E402
+from yume.db import database, open_database  # noqa: E402
+from yume.delivery import queue_actions  # noqa: E402
+from yume.formatting import spanish_date  # noqa: E402
+from yume.migrations import migrate  # noqa: E402
+from yume.models import (  # noqa: E402
     ACTIVE_STATUSES,
     Appointment,
     AvailabilityException,
@@ -58,19 +81,20 @@ from yume.models import (
     StaffService,
     WorkingHours,
 )
-from yume.queue import RecordingQueue, set_queue
-from yume.timeutil import local_to_utc, zone
+from yume.queue import RecordingQueue, set_queue  # noqa: E402
+from yume.timeutil import local_to_utc, zone  # noqa: E402
 
 TZ = zone("America/Mexico_City")
 CHANGING_GOAL = 1500
 CALLS_GOAL = 2.0
+PREFIX_MARGIN = 1.2  # the cached prefix must be this much above the model's minimum
 PHONES = {
     "customer": "+525599998888",
     "new": "+525512340000",
     "staff": "+525533334444",
     "owner": "+525511112222",
 }
-DAY_OFFSETS = {"hoy": 0, "mañana": 1, "vie": 2, "sáb": 3, "lun": 5}
+DAY_OFFSETS = {"hoy": 0, "mañana": 1, "vie": 2, "sáb": 3, "lun": 5, "vie2": 9}
 
 
 def next_wednesday(today: date) -> date:
@@ -79,6 +103,9 @@ def next_wednesday(today: date) -> date:
 
 WEDNESDAY = next_wednesday(date.today())
 NOW = local_to_utc(WEDNESDAY, 11 * 60, TZ)
+DAY_NAMES = {
+    key: spanish_date(WEDNESDAY + timedelta(days=offset)) for key, offset in DAY_OFFSETS.items()
+}
 
 
 # -- the business -------------------------------------------------------------------------
@@ -91,7 +118,7 @@ class Business:
     staff: dict[str, Staff]
 
 
-def build_business() -> Business:
+def build_business(opening: tuple[int, int] = (600, 1200)) -> Business:
     org = Organization.create(
         name="Barbería Don Chuy",
         whatsapp_phone_number_id="1001",
@@ -99,7 +126,9 @@ def build_business() -> Business:
     )
     location = Location.create(organization=org, name=org.name, address="Av. Juárez 123, CDMX")
     for weekday in range(6):
-        OpeningHours.create(location=location, weekday=weekday, start_minute=600, end_minute=1200)
+        OpeningHours.create(
+            location=location, weekday=weekday, start_minute=opening[0], end_minute=opening[1]
+        )
     services = {
         name: ServiceType.create(
             organization=org, name=name, duration_minutes=minutes, price_mxn=price
@@ -112,10 +141,17 @@ def build_business() -> Business:
         )
     }
     staff = {
-        "Chuy": _member(org, "Chuy", PHONES["owner"], "owner", None),
-        "Beto": _member(org, "Beto", PHONES["staff"], "staff", [services["Corte de cabello"]]),
+        "Chuy": _member(org, "Chuy", PHONES["owner"], "owner", None, opening),
+        "Beto": _member(
+            org, "Beto", PHONES["staff"], "staff", [services["Corte de cabello"]], opening
+        ),
         "Mariana": _member(
-            org, "Mariana", "+525566667777", "staff", [services["Tinte"], services["Manicure"]]
+            org,
+            "Mariana",
+            "+525566667777",
+            "staff",
+            [services["Tinte"], services["Manicure"]],
+            opening,
         ),
     }
     StaffService.create(staff=staff["Beto"], service=services["Arreglo de barba"])
@@ -124,7 +160,12 @@ def build_business() -> Business:
 
 
 def _member(
-    org: Organization, name: str, phone: str, role: str, services: list[ServiceType] | None
+    org: Organization,
+    name: str,
+    phone: str,
+    role: str,
+    services: list[ServiceType] | None,
+    opening: tuple[int, int],
 ) -> Staff:
     member = Staff.create(
         organization=org, name=name, phone=phone, role=role, all_services=services is None
@@ -132,7 +173,9 @@ def _member(
     for service in services or []:
         StaffService.create(staff=member, service=service)
     for weekday in range(6):
-        WorkingHours.create(staff=member, weekday=weekday, start_minute=600, end_minute=1200)
+        WorkingHours.create(
+            staff=member, weekday=weekday, start_minute=opening[0], end_minute=opening[1]
+        )
     return member
 
 
@@ -164,11 +207,53 @@ def set_up(biz: Business, dialogue: Dialogue) -> None:
     ana = Customer.get(Customer.phone == PHONES["customer"])
     for spec in dialogue.get("setup", []):
         add_appointment(biz, spec, ana, None)
-    pedro = Customer.create(organization=biz.org, phone="+525500000001", name="Pedro")
+    pedro = Customer.create(
+        organization=biz.org, phone="+525500000001", name=dialogue.get("others_name", "Pedro")
+    )
     for spec in dialogue.get("others", []):
         add_appointment(biz, spec, pedro, None)
     for spec in dialogue.get("setup_staff", []):
         add_appointment(biz, spec, pedro, biz.staff["Beto"])
+
+
+def moment_of(dialogue: Dialogue) -> datetime:
+    hours, minutes = (int(p) for p in dialogue.get("at", "11:00").split(":"))
+    return local_to_utc(WEDNESDAY, hours * 60 + minutes, TZ)
+
+
+# -- watching every call: sizes, graders' sources, failure injection ---------------------------
+
+
+class Killed(BaseException):
+    """The worker died mid-turn (failure injection); nothing of the turn is answered."""
+
+
+class Hooks(anthropic.Middleware):
+    """An SDK middleware for the evals: records every request, and injects a failure right
+    after the turn changed something (a row in turn_effect)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.inject: str | None = None
+        self.effects_before = 0
+
+    def arm(self, inject: str | None) -> None:
+        from yume.effects import TurnEffect
+
+        self.inject = inject
+        self.effects_before = TurnEffect.select().count()
+
+    def handle(self, request: Any, call_next: Any) -> Any:
+        from yume.brains.claude_client import ClaudeUnavailable
+        from yume.effects import TurnEffect
+
+        self.requests.append(request.json or {})
+        if self.inject and TurnEffect.select().count() > self.effects_before:
+            inject, self.inject = self.inject, None
+            if inject == "crash_after_change":
+                raise Killed("the worker died after the change, before the reply")
+            raise ClaudeUnavailable("529 overloaded (injected after the change)")
+        return call_next(request)
 
 
 # -- running a dialogue ----------------------------------------------------------------------
@@ -184,14 +269,17 @@ class Outcome:
     tokens: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     sizes: list[tuple[int, int, int, int, int]] = field(default_factory=list)  # per call
+    replies: list[str] = field(default_factory=list)
 
 
 def inbound(conversation: Any, said: Any, at: datetime) -> Message:
     author = "staff" if conversation.staff_id else "customer"
     fields: dict[str, Any] = {"kind": "text", "text": said if isinstance(said, str) else ""}
-    if isinstance(said, dict) and "tap" in said:
+    if isinstance(said, str):
+        fields["text"] = said.format(**DAY_NAMES)
+    elif "tap" in said:
         fields = tapped(conversation, said["tap"])
-    elif isinstance(said, dict):
+    else:
         fields = {"kind": "voice" if said.get("voice") else "sticker", "text": ""}
     return Message.create(
         conversation=conversation,
@@ -224,9 +312,12 @@ def tapped(conversation: Any, wanted: str) -> dict[str, Any]:
     return {"kind": kind, "text": choice[1], "payload": {"reply_id": choice[0]}}
 
 
-def run_dialogue(dialogue: Dialogue, brain: Any, fake: Any | None) -> Outcome:
+def run_dialogue(
+    dialogue: Dialogue, brain: Any, hooks: Hooks, fake: Any | None, check_state: bool = True
+) -> Outcome:
     clean_database()
-    biz = build_business()
+    hours = dialogue.get("hours", (600, 1200))
+    biz = build_business(hours)
     set_up(biz, dialogue)
     before = snapshot()
     conversation = conversations.open_conversation(
@@ -235,35 +326,71 @@ def run_dialogue(dialogue: Dialogue, brain: Any, fake: Any | None) -> Outcome:
         profile_name="Ana" if dialogue["who"] == "customer" else None,
     )
     outcome = Outcome(dialogue["name"], None)
+    hooks.requests.clear()
+    seen = Seen()
+    replies_per_turn = []
+    start = moment_of(dialogue)
     for index, burst in enumerate(dialogue["turns"]):
-        now = NOW + timedelta(minutes=2 * index)
+        now = start + timedelta(minutes=2 * index)
         calls_before = len(fake.calls) if fake else 0
-        reply = take_turn(conversation, burst, now, brain)
+        if fake is not None and getattr(fake.responder, "turn", None) is not None:
+            fake.responder.turn = index
+        said, texts = take_turn(conversation, burst, now, brain, hooks, dialogue.get("inject"))
+        seen.said += said
+        outcome.replies += texts
+        replies_per_turn.append(len(texts))
         outcome.turns += 1
         outcome.messages += len(burst)
         if fake:
             outcome.sizes += [request_size(c) for c in fake.calls[calls_before:]]
-        if reply.handover:
-            conversations.pause(conversation, now)
+    for body in hooks.requests:
+        seen.add_request(body)
     from yume.brains.usage import ClaudeUsage
 
     usage = list(ClaudeUsage.select())
-    outcome.calls = len(usage) if not fake else len(outcome.sizes)
+    outcome.calls = len(outcome.sizes) if fake else len(usage)
     outcome.tokens = {
         "in": sum(u.input_tokens for u in usage),
         "out": sum(u.output_tokens for u in usage),
         "cache_write": sum(u.cache_write_tokens for u in usage),
         "cache_read": sum(u.cache_read_tokens for u in usage),
     }
-    if fake is None:
-        outcome.problems = check(dialogue, biz, conversation, before)
-        outcome.ok = not outcome.problems
+    customer_phone = PHONES[dialogue["who"]] if dialogue["who"] in ("customer", "new") else None
+    outcome.problems = grade(outcome.replies, seen, WEDNESDAY, customer_phone)
+    if check_state:
+        outcome.problems += check(dialogue, biz, conversation, before, replies_per_turn)
+    outcome.ok = not outcome.problems
     return outcome
 
 
-def take_turn(conversation: Any, burst: list[Any], now: datetime, brain: Any) -> Reply:
+def take_turn(
+    conversation: Any,
+    burst: list[Any],
+    now: datetime,
+    brain: Any,
+    hooks: Hooks,
+    inject: str | None,
+) -> tuple[list[str], list[str]]:
+    """One burst answered as the pipeline would: (what the person said, Yume's replies)."""
     conversation = type(conversation).get_by_id(conversation.id)
     new = [inbound(conversation, said, now) for said in burst]
+    hooks.arm(inject)
+    try:
+        reply = respond(conversation, new, now, brain)
+    except Killed:  # the worker died: nothing claimed, nothing sent; RQ runs the job again
+        hooks.arm(None)
+        conversation = type(conversation).get_by_id(conversation.id)
+        reply = respond(conversation, new, now, brain)
+    conversations.claim_inbound(new, now)
+    queue_actions(conversation, reply.actions, now)
+    if reply.handover:
+        conversations.pause(conversation, now)
+    Message.update(status="sent").where(Message.status == "queued").execute()
+    texts = [a.body for a in reply.actions if hasattr(a, "body")]
+    return [m.text for m in new if m.text], texts
+
+
+def respond(conversation: Any, new: list[Message], now: datetime, brain: Any) -> Reply:
     turn = Turn(
         organization=conversation.organization,
         conversation=conversation,
@@ -274,13 +401,9 @@ def take_turn(conversation: Any, burst: list[Any], now: datetime, brain: Any) ->
         now=now,
     )
     try:
-        reply = brain.respond(turn)
+        return brain.respond(turn)
     except BrainUnavailable as unavailable:
-        reply = Reply([Text(unavailable.holding)])
-    conversations.claim_inbound(new, now)
-    queue_actions(conversation, reply.actions, now)
-    Message.update(status="sent").where(Message.status == "queued").execute()
-    return reply
+        return Reply([Text(unavailable.holding)])
 
 
 # -- the end state ----------------------------------------------------------------------------
@@ -297,7 +420,13 @@ def described(appointment: Appointment) -> str:
     return f"{appointment.service.name}@{day} {local:%H:%M}"
 
 
-def check(dialogue: Dialogue, biz: Business, conversation: Any, before: set[Any]) -> list[str]:
+def check(
+    dialogue: Dialogue,
+    biz: Business,
+    conversation: Any,
+    before: set[Any],
+    replies_per_turn: Sequence[int],
+) -> list[str]:
     expect = dialogue["expect"]
     writer = Customer.get_or_none(
         (Customer.organization == biz.org) & (Customer.phone == PHONES[dialogue["who"]])
@@ -319,15 +448,20 @@ def check(dialogue: Dialogue, biz: Business, conversation: Any, before: set[Any]
         .count(),
         "others_active": Appointment.select()
         .join(Customer)
-        .where((Customer.name == "Pedro") & Appointment.status.in_(ACTIVE_STATUSES))
+        .where((Customer.phone == "+525500000001") & Appointment.status.in_(ACTIVE_STATUSES))
         .count(),
         "staff": next((a.staff.name for a in mine if a.status in ACTIVE_STATUSES), None),
+        "guests": sorted(a.guest_name for a in mine if a.guest_name),
     }
     problems = [
         f"{key}: expected {want!r}, got {found[key]!r}"
         for key, want in expect.items()
         if key in found and (sorted(want) if key == "active" else want) != found[key]
     ]
+    if "max_active" in expect and len(active) > expect["max_active"]:
+        problems.append(f"max_active: {len(active)} > {expect['max_active']}")
+    if expect.get("one_reply_per_turn") and any(n != 1 for n in replies_per_turn):
+        problems.append(f"replies per turn: {list(replies_per_turn)}")
     for name, spec in expect.get("booked_for", {}).items():
         booked = [
             described(a)
@@ -339,11 +473,11 @@ def check(dialogue: Dialogue, biz: Business, conversation: Any, before: set[Any]
     return problems
 
 
-# -- the fake model and request sizes -----------------------------------------------------------
+# -- the fake model: sizes, and a fooled model for the scripted dialogues -------------------------
 
 
-def fake_answer(body: dict[str, Any]) -> dict[str, Any]:
-    """One read tool per message, then a short text."""
+def generic_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """One read tool per message, then a short text (request sizes only)."""
     from tests.fake_anthropic import message, tool_results, tool_use
 
     if tool_results(body):
@@ -355,14 +489,100 @@ def fake_answer(body: dict[str, Any]) -> dict[str, Any]:
     return message([tool_use("find_available_slots", {"service_id": 1, "date": tomorrow})])
 
 
+class Fooled:
+    """A scripted model that does what the dialogue's `fake` script says, turn by turn:
+    the tool calls first, then (for "cancel_listed") one more round cancelling every
+    appointment a schedule listed, then a short text made only of what the tools said."""
+
+    def __init__(
+        self,
+        script: list[list[tuple[Any, ...]]],
+        biz_of: Callable[[], Business],
+        again: list[tuple[Any, ...]] | None = None,
+    ):
+        self.script = script
+        self.biz_of = biz_of
+        self.again = again  # what it does when a turn is asked again (a job's retry)
+        self.turn = 0
+        self.asked: dict[int, int] = {}
+
+    def __call__(self, body: dict[str, Any]) -> dict[str, Any]:
+        from tests.fake_anthropic import message, tool_results, tool_use
+
+        steps = self.script[self.turn] if self.turn < len(self.script) else []
+        results = tool_results(body)
+        if not results:
+            self.asked[self.turn] = self.asked.get(self.turn, 0) + 1
+            if self.asked[self.turn] > 1 and self.again is not None:
+                steps = self.again  # "la primera que tengas": now the next free one
+            calls = [self.resolve(step) for step in steps if step[0] != "cancel_listed"]
+            if calls:
+                return message([tool_use(name, args) for name, args in calls])
+            return message([{"type": "text", "text": "¿En qué te ayudo?"}])
+        listed = [
+            a["id"]
+            for r in results
+            for member in (r["content"].get("staff") or [])
+            for a in member["appointments"]
+        ]
+        if ("cancel_listed",) in steps and listed:
+            return message([tool_use("cancel_appointment", {"appointment_id": i}) for i in listed])
+        return message([{"type": "text", "text": self.words(results)}])
+
+    def resolve(self, step: tuple[Any, ...]) -> tuple[str, dict[str, Any]]:
+        kind, *rest = step
+        biz = self.biz_of()
+        if kind == "schedule":  # ("schedule", "mañana")
+            day = WEDNESDAY + timedelta(days=DAY_OFFSETS[rest[0]])
+            return "get_schedule", {"date": day.isoformat()}
+        if kind in ("book", "slots"):
+            spec, extra = rest[0], (rest[1] if len(rest) > 1 else {})
+            service, start = when(spec if " " in spec.partition("@")[2] else spec + " 00:00")
+            local = start.astimezone(TZ)
+            args: dict[str, Any] = {"service_id": biz.services[service].id}
+            if kind == "book":
+                return "book_appointment", {
+                    **args,
+                    "start": local.strftime("%Y-%m-%dT%H:%M"),
+                    **extra,
+                }
+            return "find_available_slots", {**args, "date": local.date().isoformat(), **extra}
+        if kind == "cancel":  # "Pedro@mañana 13:00": that person's appointment then
+            name, _, moment = rest[0].partition("@")
+            _, start = when("x@" + moment)
+            appointment = (
+                Appointment.select()
+                .join(Customer)
+                .where((Customer.phone == "+525500000001") & (Appointment.start_at == start))
+                .get()
+            )
+            return "cancel_appointment", {"appointment_id": appointment.id}
+        return kind, rest[0]  # a raw tool call: (name, arguments)
+
+    @staticmethod
+    def words(results: list[dict[str, Any]]) -> str:
+        """A reply built only from the tool results (what a fooled model would say)."""
+        said = []
+        for result in results:
+            content = result["content"]
+            if "appointment" in content:
+                said.append(f"Listo: {content['appointment']['when']}.")
+            elif "time" in content:
+                free = "libre" if content["time"]["free"] else "ocupado"
+                said.append(f"El {content['time']['when']} está {free}.")
+            elif "error" in content:
+                said.append("Eso no se pudo.")
+        return " ".join(said) or "Listo, ¿te ayudo con algo más?"
+
+
 def request_size(call: Any) -> tuple[int, int, int, int, int]:
     """(static prefix, changing part, cache read, cache write, uncached input) in tokens."""
-    from tests.fake_anthropic import estimate_tokens, static_prefix
+    from tests.fake_anthropic import estimate_tokens, static_prefix_tokens
 
     body = call.body
     changing = json.dumps([body["system"][2:], body["messages"]], ensure_ascii=False)
     return (
-        estimate_tokens(static_prefix(body)),
+        static_prefix_tokens(body),
         estimate_tokens(changing),
         call.usage.get("cache_read_input_tokens", 0),
         call.usage.get("cache_creation_input_tokens", 0),
@@ -392,52 +612,64 @@ def clean_database() -> None:
 # -- reports -------------------------------------------------------------------------------------
 
 
-def report_real(outcomes: list[Outcome], model: str) -> None:
+def pass_k(runs: dict[str, list[Outcome]]) -> tuple[int, int, float]:
+    """(dialogues that passed every run, dialogues, mean success per run)."""
+    every = sum(1 for outcomes in runs.values() if all(o.ok for o in outcomes))
+    mean = sum(o.ok for outcomes in runs.values() for o in outcomes) / max(
+        1, sum(len(o) for o in runs.values())
+    )
+    return every, len(runs), mean
+
+
+def report_real(runs: dict[str, list[Outcome]], model: str) -> int:
     from yume.brains.usage import cost
 
-    print(
-        f"{'dialogue':36} {'ok':>3} {'turns':>5} {'calls':>5} {'in':>7} {'out':>6} "
-        f"{'c.write':>7} {'c.read':>7}"
-    )
-    total = Decimal(0)
-    for o in outcomes:
-        t = o.tokens
-        price = cost(model, t["in"], t["out"], t["cache_write"], t["cache_read"]) or Decimal(0)
-        total += price
-        mark = "✓" if o.ok else "✗"
+    k = max(len(o) for o in runs.values())
+    print(f"{'dialogue':40} {'pass':>5} {'calls/msg':>9} {'in':>7} {'out':>6} {'c.read':>7}")
+    total, calls, messages = Decimal(0), 0, 0
+    for name, outcomes in runs.items():
+        for o in outcomes:
+            t = o.tokens
+            total += cost(model, t["in"], t["out"], t["cache_write"], t["cache_read"]) or 0
+            calls, messages = calls + o.calls, messages + o.messages
+        last = outcomes[-1]
+        passed = sum(1 for o in outcomes if o.ok)
+        per = sum(o.calls for o in outcomes) / max(1, sum(o.messages for o in outcomes))
         print(
-            f"{o.name[:36]:36} {mark:>3} {o.turns:>5} {o.calls:>5} {t['in']:>7} "
-            f"{t['out']:>6} {t['cache_write']:>7} {t['cache_read']:>7}"
+            f"{name[:40]:40} {passed:>3}/{len(outcomes)} {per:>9.2f} {last.tokens['in']:>7} "
+            f"{last.tokens['out']:>6} {last.tokens['cache_read']:>7}"
         )
-        for problem in o.problems:
+        for problem in sorted({p for o in outcomes for p in o.problems}):
             print(f"    {problem}")
-    passed = sum(1 for o in outcomes if o.ok)
-    messages = sum(o.messages for o in outcomes)
-    calls = sum(o.calls for o in outcomes)
+    every, count, mean = pass_k(runs)
     print(
-        f"\nsuccess {passed}/{len(outcomes)} ({100 * passed / len(outcomes):.0f}%), "
-        f"{calls / messages:.2f} Claude calls per message, ≈ USD {total:.4f} ({model})"
+        f"\npass^{k} {every}/{count} ({100 * every / count:.0f}%), pass@1 {100 * mean:.0f}%, "
+        f"{calls / max(1, messages):.2f} Claude calls per message (goal ≤ {CALLS_GOAL:.0f}), "
+        f"≈ USD {total:.4f} ({model})"
     )
+    return 0
 
 
-def _avg(sizes: Sequence[tuple[int, ...]], index: int) -> float:
-    return sum(s[index] for s in sizes) / len(sizes)
+def report_fake(sizes: list[Outcome], scripted: dict[str, list[Outcome]], model: str) -> int:
+    from yume.brains.usage import min_cacheable
 
-
-def report_fake(outcomes: list[Outcome]) -> None:
-    print(f"{'dialogue':36} {'msgs':>4} {'calls':>5}  static / changing per call (≈ tokens)")
-    sizes = [s for o in outcomes for s in o.sizes]
-    for o in outcomes:
+    failures: list[str] = []
+    print(f"{'dialogue':40} {'msgs':>4} {'calls':>5}  static / changing per call (≈ tokens)")
+    calls = [s for o in sizes for s in o.sizes]
+    for o in sizes:
         per_call = " ".join(f"{s[1]}" for s in o.sizes)
-        print(f"{o.name[:36]:36} {o.messages:>4} {len(o.sizes):>5}  {o.sizes[0][0]} / {per_call}")
-    firsts = {s[0]: s for s in reversed(sizes)}  # the first call of each prefix (role)
-    later = [s for s in sizes if all(s is not f for f in firsts.values())]
+        print(f"{o.name[:40]:40} {o.messages:>4} {len(o.sizes):>5}  {o.sizes[0][0]} / {per_call}")
+        failures += [f"{o.name}: {p}" for p in o.problems]
+    firsts = {s[0]: s for s in reversed(calls)}  # the first call of each prefix (role)
+    later = [s for s in calls if all(s is not f for f in firsts.values())]
     cached = sum(1 for s in later if s[2] >= s[0])
-    changing = [s[1] for s in sizes]
-    messages = sum(o.messages for o in outcomes)
+    changing = [s[1] for s in calls]
+    messages = sum(o.messages for o in sizes)
+    per_message = len(calls) / messages
+    minimum = min_cacheable(model)
     print(
-        f"\nstatic prefix ≈ {min(firsts)}–{max(firsts)} tokens (customer / staff tools, "
-        "house rules and the business)"
+        f"\nstatic prefix ≈ {min(firsts)}–{max(firsts)} tokens (customer / staff); the model's "
+        f"minimum is {minimum} (goal ≥ {PREFIX_MARGIN:.0%} of it: {PREFIX_MARGIN * minimum:.0f})"
     )
     print(
         f"calls after the first of each prefix that read it from the cache: {cached}/{len(later)}"
@@ -447,13 +679,35 @@ def report_fake(outcomes: list[Outcome]) -> None:
         f"tokens (goal ≤ {CHANGING_GOAL})"
     )
     print(
-        f"per call ≈ avg cache read {_avg(sizes, 2):.0f}, cache write {_avg(sizes, 3):.0f}, "
-        f"uncached input {_avg(sizes, 4):.0f} tokens"
+        f"Claude calls per message: {per_message:.2f} with the fake's fixed one-tool-then-text "
+        f"policy (goal ≤ {CALLS_GOAL:.0f}; real counts need a key)"
     )
-    print(
-        f"Claude calls per message: {len(sizes) / messages:.2f} with the fake's fixed "
-        f"one-tool-then-text policy (goal ≤ {CALLS_GOAL:.0f}; real counts need a key)"
-    )
+    if min(firsts) < PREFIX_MARGIN * minimum:
+        failures.append(f"static prefix {min(firsts)} < {PREFIX_MARGIN * minimum:.0f}")
+    if cached != len(later):
+        failures.append(f"prefix read from the cache on {cached}/{len(later)} later calls")
+    if max(changing) > CHANGING_GOAL:
+        failures.append(f"changing part {max(changing)} > {CHANGING_GOAL} tokens")
+    if per_message > CALLS_GOAL:
+        failures.append(f"{per_message:.2f} calls per message > {CALLS_GOAL}")
+
+    if scripted:
+        k = max(len(o) for o in scripted.values())
+        print(f"\nscripted (a fooled model, failure injection, guesses): end state + graders, ×{k}")
+        for name, outcomes in scripted.items():
+            mark = "✓" if all(o.ok for o in outcomes) else "✗"
+            print(f"  {mark} {name}")
+            for problem in sorted({p for o in outcomes for p in o.problems}):
+                print(f"      {problem}")
+                failures.append(f"{name}: {problem}")
+        every, count, _ = pass_k(scripted)
+        print(f"pass^{k} {every}/{count}")
+
+    checked = self_check(WEDNESDAY)
+    print(f"\ngraders' self-check: {'ok' if not checked else '; '.join(checked)}")
+    failures += checked
+    print("\nFAILED:\n  " + "\n  ".join(failures) if failures else "\nall --fake checks passed")
+    return 1 if failures else 0
 
 
 # -- main -----------------------------------------------------------------------------------------
@@ -461,39 +715,64 @@ def report_fake(outcomes: list[Outcome]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fake", action="store_true", help="sizes against the fake server")
+    parser.add_argument("--fake", action="store_true", help="against the fake server, no key")
     parser.add_argument("-k", default="", help="only dialogues whose name contains this")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per dialogue (pass^k)")
     args = parser.parse_args(argv)
     chosen = [d for d in DIALOGUES if args.k in d["name"]]
     config = Config.from_env()
     if not args.fake and not config.anthropic_api_key:
         print(
-            "ANTHROPIC_API_KEY is not set: no dialogue was run. Set it to run the "
-            f"{len(chosen)} dialogues against Claude, or pass --fake for request sizes."
+            "ANTHROPIC_API_KEY is not set: no dialogue was run against Claude. Set it to run "
+            f"the {len(chosen)} dialogues, or pass --fake for what can be checked without a model."
         )
         return 0
     open_scratch_database()
     fake = start_fake() if args.fake else None
     from yume.brains.claude import ClaudeBrain
+    from yume.brains.claude_client import client_for
 
+    key = "sk-fake" if fake else (config.anthropic_api_key or "")
     if fake:
-        config = Config(anthropic_api_key="sk-fake", model=config.model)
-    brain = ClaudeBrain(config)
+        config = Config(anthropic_api_key=key, model=config.model)
+    hooks = Hooks()
+    brain = ClaudeBrain(config, client=client_for(key).with_middleware(hooks))
     print(
         f"{len(chosen)} dialogues, model {config.model}, now {NOW.astimezone(TZ):%A %Y-%m-%d %H:%M}"
     )
-    outcomes = []
+    repeat = args.repeat or (1 if fake else 3)
+    if fake is None:
+        runs = {
+            d["name"]: [run_dialogue(d, brain, hooks, None) for _ in range(repeat)] for d in chosen
+        }
+        return report_real(runs, config.model)
+    sizes = []
     for dialogue in chosen:
-        if fake:
-            fake.reset(keep_cache=True)  # the cache outlives a conversation
-            fake.responder = fake_answer
-        outcomes.append(run_dialogue(dialogue, brain, fake))
-    report_fake(outcomes) if fake else report_real(outcomes, config.model)
-    return 0
+        fake.reset(keep_cache=True)  # the cache outlives a conversation
+        fake.responder = generic_answer
+        plain = {**dialogue, "inject": None}
+        sizes.append(run_dialogue(plain, brain, hooks, fake, check_state=False))
+    scripted: dict[str, list[Outcome]] = {}
+    for dialogue in (d for d in chosen if "fake" in d):
+        scripted[dialogue["name"]] = []
+        for _ in range(repeat):
+            fake.reset(keep_cache=True)
+            fake.responder = Fooled(dialogue["fake"], current_business, dialogue.get("again"))
+            scripted[dialogue["name"]].append(run_dialogue(dialogue, brain, hooks, fake))
+    return report_fake(sizes, scripted, config.model)
+
+
+def current_business() -> Business:
+    """The business of the dialogue being run (the database holds only that one)."""
+    org = Organization.get()
+    return Business(
+        org,
+        {s.name: s for s in ServiceType.select().where(ServiceType.organization == org)},
+        {m.name: m for m in Staff.select().where(Staff.organization == org)},
+    )
 
 
 def start_fake() -> Any:
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from tests.fake_anthropic import FakeAnthropic
 
     fake = FakeAnthropic().start()

@@ -16,6 +16,7 @@ from yume import conversations, delivery, handover, owner_controls, reminder_rep
 from yume.brain import BrainUnavailable, Reply, Text, Turn, load_brain
 from yume.config import Config
 from yume.db import database
+from yume.deadlines import reraise_job_timeout
 from yume.inbox import PROCESS_CONVERSATION
 from yume.models import Conversation, Message, utcnow
 from yume.notifications import notify_owner
@@ -155,7 +156,8 @@ def _think(
         return load_brain(config).respond(turn)
     except BrainUnavailable:  # issue 4: the caller holds and retries
         raise
-    except Exception:  # a brain bug must not leave the person unanswered or loop forever
+    except Exception as exc:  # a brain bug must not leave the person unanswered or loop forever
+        reraise_job_timeout(exc)  # but RQ's job timeout ends the job (issue 11)
         log.exception("brain.failed conversation=%s", conversation.id)
         who = conversation.profile_name or conversation.phone
         return Reply(

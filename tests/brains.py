@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from yume.brain import Buttons, ListMessage, Reaction, Reply, Text, Turn
@@ -19,6 +20,8 @@ class EchoBrain:
         said = " / ".join(m.text for m in turn.new_messages)
         if "falla" in said:
             raise RuntimeError("the brain broke")
+        if "tardate" in said:
+            time.sleep(5)  # a brain slower than the job's timeout
         if "humano" in said:
             return Reply(
                 [Text("Te comunico con alguien del equipo.")],

@@ -356,9 +356,22 @@ def prompt_pieces(body: dict[str, Any]) -> tuple[list[str], list[int]]:
 def static_prefix(body: dict[str, Any]) -> str:
     """Tools and the system blocks up to the last system breakpoint."""
     pieces, marks = prompt_pieces(body)
+    end = _last_system_mark(body, marks)
+    return "".join(pieces[: end + 1]) if end is not None else ""
+
+
+def static_prefix_tokens(body: dict[str, Any]) -> int:
+    """The static prefix in tokens, counted piece by piece as the imitated cache counts it
+    (so a cache read of the whole prefix equals it exactly, with no rounding between)."""
+    pieces, marks = prompt_pieces(body)
+    end = _last_system_mark(body, marks)
+    return sum(estimate_tokens(p) for p in pieces[: end + 1]) if end is not None else 0
+
+
+def _last_system_mark(body: dict[str, Any], marks: list[int]) -> int | None:
     tools = len(body.get("tools", []))
     system_marks = [m for m in marks if m < tools + len(_blocks(body.get("system") or []))]
-    return "".join(pieces[: system_marks[-1] + 1]) if system_marks else ""
+    return system_marks[-1] if system_marks else None
 
 
 # -- HTTP plumbing -------------------------------------------------------------------------

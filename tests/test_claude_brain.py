@@ -113,6 +113,21 @@ def offer_slots(body: dict[str, Any]) -> dict[str, Any]:
     return message([tool_use(PRESENT_OPTIONS, arguments)])
 
 
+def ask_yes_no(question: str):
+    """'Claude' asks with buttons, naming the `when` of the refusal it just got."""
+
+    def step(body: dict[str, Any]) -> dict[str, Any]:
+        refused = tool_results(body)[0]["content"]["error"]["message"]
+        when = re.search(r"\((.+?)\)", refused).group(1)  # the day and time to show back
+        arguments = {
+            "body": question.format(when=when),
+            "options": [{"id": "si", "title": "Sí"}, {"id": "no", "title": "No"}],
+        }
+        return message([tool_use(PRESENT_OPTIONS, arguments)])
+
+    return step
+
+
 def book_chosen(body: dict[str, Any]) -> dict[str, Any]:
     start, staff_id = CHOSEN.search(text_of(body)).group(1).split("|")
     arguments = {"service_id": 1, "start": start, "staff_id": int(staff_id)}
@@ -147,30 +162,43 @@ def test_it_books_a_slot_chosen_from_a_list(wa, cast, claude_pipeline, jobs, fak
     assert jobs.failures == []
 
 
-def test_it_reschedules_the_customers_appointment(wa, cast, claude_pipeline, jobs, fake_graph):
+def test_it_reschedules_the_customers_appointment_once_they_saw_the_new_time(
+    wa, cast, claude_pipeline, jobs, fake_graph
+):
     appointment = book(cast)
     new_day = next_weekday(4)
-    claude_pipeline.use(
-        (
-            "reschedule_appointment",
-            {"appointment_id": appointment.id, "start": new_day.isoformat() + "T17:00"},
-        )
-    ).say("Listo, la moví al viernes a las 5:00 PM.")
+    move = (
+        "reschedule_appointment",
+        {"appointment_id": appointment.id, "start": new_day.isoformat() + "T17:00"},
+    )
+    question = f"¿La muevo al {spanish_date(new_day)} a las 5:00 PM?"
+    claude_pipeline.use(move).say(question)  # a guess of "a las 5": refused until shown
     say(wa, jobs, "puedo cambiar mi cita al viernes a las 5?")
     moment = claude_pipeline.calls[0].body["system"][2]["text"]
     assert f"cita {appointment.id}: Corte de cabello con Beto" in moment
-    assert Appointment.get_by_id(appointment.id).start_at == at(new_day, 17)
-    assert texts_sent(fake_graph) == ["Listo, la moví al viernes a las 5:00 PM."]
-
-
-def test_it_cancels_the_customers_appointment(wa, cast, claude_pipeline, jobs, fake_graph):
-    appointment = book(cast)
-    claude_pipeline.use(("cancel_appointment", {"appointment_id": appointment.id})).say(
-        "Quedó cancelada."
+    assert claude_pipeline.calls[1].tool_results()[0]["content"]["error"]["code"] == (
+        "confirm_first"
     )
+    assert Appointment.get_by_id(appointment.id).start_at == at(next_weekday(3), 12)
+    claude_pipeline.use(move).say("Listo, la moví al viernes a las 5:00 PM.")
+    say(wa, jobs, "sí")
+    assert Appointment.get_by_id(appointment.id).start_at == at(new_day, 17)
+    assert texts_sent(fake_graph) == [question, "Listo, la moví al viernes a las 5:00 PM."]
+
+
+def test_it_cancels_the_customers_appointment_once_they_accepted(
+    wa, cast, claude_pipeline, jobs, fake_graph
+):
+    appointment = book(cast)
+    cancel = ("cancel_appointment", {"appointment_id": appointment.id})
+    claude_pipeline.use(cancel).then(ask_yes_no("¿Cancelo tu corte del {when}?"))
     say(wa, jobs, "ya no voy a poder ir, cancélala porfa")
+    assert Appointment.get_by_id(appointment.id).status == "booked"  # not before their sí
+    claude_pipeline.use(cancel).say("Quedó cancelada.")
+    webhooks.post(wa, interactive(CUSTOMER_WA, "button_reply", "si", "Sí, cancélala"))
+    jobs.run()
     assert Appointment.get_by_id(appointment.id).status == "cancelled"
-    assert texts_sent(fake_graph) == ["Quedó cancelada."]
+    assert texts_sent(fake_graph)[-1] == "Quedó cancelada."
 
 
 def test_it_lists_only_the_customers_own_appointments(wa, cast, claude_pipeline, jobs):
@@ -223,7 +251,7 @@ def test_it_gives_staff_their_agenda_and_only_theirs(wa, cast, claude_pipeline, 
     assert [(s["staff_name"], [a["id"] for a in s["appointments"]]) for s in agenda] == [
         ("Beto", [mine.id])
     ]
-    assert agenda[0]["appointments"][0]["customer_name"] == "Ana"
+    assert agenda[0]["appointments"][0]["customer_name"] == "«Ana»"  # quoted data
     refused = claude_pipeline.calls[3].tool_results()[0]
     assert refused["is_error"] and refused["content"]["error"]["code"] == "forbidden"
     assert claude_pipeline.calls[0].tool_names == [*STAFF_TOOLS, PRESENT_OPTIONS]
@@ -263,7 +291,7 @@ def test_it_looks_up_a_customer_with_history(wa, cast, claude_pipeline, jobs):
     claude_pipeline.use(("lookup_customer", {"query": "ana"})).say("Ana, +52 55 9999 8888.")
     say(wa, jobs, "busca a ana", wa_id=OWNER_WA)
     found = claude_pipeline.calls[1].tool_results()[0]["content"]["customers"]
-    assert [(c["name"], c["phone"]) for c in found] == [("Ana", "+525599998888")]
+    assert [(c["name"], c["phone"]) for c in found] == [("«Ana»", "+525599998888")]
     assert [a["id"] for a in found[0]["appointments"]] == [visit.id]
 
 
@@ -339,12 +367,35 @@ def test_it_answers_bad_tool_calls_as_errors_in_one_message(wa, cast, claude_pip
     assert jobs.failures == []
 
 
-def test_it_stops_a_loop_that_never_ends(wa, cast, claude_pipeline, jobs, fake_graph):
+def test_it_stops_a_loop_that_never_ends_and_says_what_it_did_in_its_own_words(
+    wa, cast, claude_pipeline, jobs, fake_graph
+):
+    day = next_weekday(3)
+    said = f"apártame corte el {spanish_date(day)} a las 12:00 PM"
+    claude_pipeline.use(
+        ("book_appointment", {"service_id": cast.haircut.id, "start": day.isoformat() + "T12:00"}),
+        text="Un momento, reviso…",
+    )
+    for _ in range(claude.MAX_ROUNDS + 2):
+        claude_pipeline.use(("list_services", {}), text="Déjame ver…")
+    say(wa, jobs, said)
+    assert len(claude_pipeline.calls) == claude.MAX_ROUNDS
+    assert Appointment.select().count() == 1
+    [sent] = texts_sent(fake_graph)
+    assert sent == (
+        f"Quedó agendada tu cita: Corte de cabello el {spanish_date(day)} a las 12:00 PM con Chuy."
+    )
+
+
+def test_it_lets_the_guided_brain_answer_when_rounds_run_out_with_nothing_done(
+    wa, cast, claude_pipeline, jobs, fake_graph, monkeypatch
+):
+    monkeypatch.setattr(claude, "GUIDED", "tests.brains.EchoBrain")
     for _ in range(claude.MAX_ROUNDS + 2):
         claude_pipeline.use(("list_services", {}), text="Déjame ver…")
     say(wa, jobs, "hola")
     assert len(claude_pipeline.calls) == claude.MAX_ROUNDS
-    assert texts_sent(fake_graph) == ["Déjame ver…"]
+    assert texts_sent(fake_graph) == ["[customer] Recibí: hola"]  # never a bare "déjame ver"
 
 
 def test_it_sends_the_final_text_once_even_when_it_came_before_the_tools(
@@ -457,11 +508,13 @@ def test_it_confirms_what_it_did_when_claude_fails_halfway(
     claude_pipeline.use(
         ("book_appointment", {"service_id": cast.haircut.id, "start": day.isoformat() + "T12:00"})
     ).fail(529, times=3)
-    say(wa, jobs, "apártame el corte del jueves a las 12")
+    say(wa, jobs, f"apártame el corte del {spanish_date(day)} a las 12:00 PM")
     assert Appointment.select().count() == 1
     [sent] = texts_sent(fake_graph)
-    assert sent.startswith("Quedó agendada la cita: Corte de cabello, " + spanish_date(day))
-    assert "12:00 PM" in sent and jobs.failures == []
+    assert sent == (
+        f"Quedó agendada tu cita: Corte de cabello el {spanish_date(day)} a las 12:00 PM con Chuy."
+    )
+    assert jobs.failures == []
 
 
 # -- media ---------------------------------------------------------------------------------

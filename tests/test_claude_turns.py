@@ -13,10 +13,11 @@ from tests.cast import next_weekday
 from tests.fake_anthropic import estimate_tokens, static_prefix
 from yume import conversations
 from yume.brain import Turn
-from yume.brains import claude
+from yume.brains import claude, claude_client
 from yume.brains.claude_tools import SPECS, Toolbox, tool_definitions
 from yume.brains.usage import min_cacheable
 from yume.config import DEFAULT_MODEL
+from yume.formatting import spanish_date
 from yume.models import Appointment, Customer, Message, Organization
 from yume.timeutil import local_to_utc, zone
 
@@ -50,6 +51,12 @@ def turn(org: Organization, phone: str, *texts: str, now: datetime = NOW, histor
     )
 
 
+def spoken(day, clock: str) -> str:
+    """A day and time said in full ("miércoles 9 de diciembre a las 3:00 PM"): words that
+    need no confirmation (yume/brains/confirmation.py)."""
+    return f"{spanish_date(day)} a las {clock}"
+
+
 def call(box: Toolbox, name: str, **arguments):
     outcome = box.call(name, arguments)
     return outcome.result
@@ -65,7 +72,7 @@ def test_it_registers_a_walk_in_right_now_despite_the_notice_rule(cast):
     result = call(box, "register_walk_in", customer_name="Luis", service_id=cast.haircut.id)
     assert result["appointment"]["start"] == f"{WEDNESDAY.isoformat()}T11:00-06:00"
     assert result["appointment"]["staff_name"] == "Beto"
-    customer_box = Toolbox(turn(cast.org, "+525599998888", "a las 11:30"))
+    customer_box = Toolbox(turn(cast.org, "+525599998888", spoken(WEDNESDAY, "11:30 AM")))
     refused = call(
         customer_box,
         "book_appointment",
@@ -98,14 +105,17 @@ def test_it_keeps_staff_to_their_own_appointments_and_lets_the_owner_touch_all(c
         customer_phone="5512340000",
     )
     assert forbidden["error"]["code"] == "forbidden"
-    cancelled = call(chuy_box, "cancel_appointment", appointment_id=theirs["id"])
+    unconfirmed = call(chuy_box, "cancel_appointment", appointment_id=theirs["id"])
+    assert unconfirmed["error"]["code"] == "confirm_first"  # staff name the one they cancel
+    sure = Toolbox(turn(cast.org, "+525511112222", f"cancela la de {spoken(WEDNESDAY, '12')} PM"))
+    cancelled = call(sure, "cancel_appointment", appointment_id=theirs["id"])
     assert cancelled["appointment"]["status"] == "cancelled"
     assert Customer.get(Customer.phone == "+525512340000").name == "Pepe"
 
 
 def test_it_takes_the_name_a_customer_gives_and_refuses_a_double_booking(cast):
     conversation_customer = Customer.create(organization=cast.org, phone="+525512345678")
-    box = Toolbox(turn(cast.org, "+525512345678", "soy Lalo"))
+    box = Toolbox(turn(cast.org, "+525512345678", "soy Lalo, " + spoken(WEDNESDAY, "3:00 PM")))
     start = WEDNESDAY.isoformat() + "T15:00"
     booked = call(
         box, "book_appointment", service_id=cast.haircut.id, start=start, customer_name="Lalo"
@@ -119,8 +129,9 @@ def test_it_takes_the_name_a_customer_gives_and_refuses_a_double_booking(cast):
 def test_it_offers_a_handful_of_slots_and_the_next_open_day(cast):
     box = Toolbox(turn(cast.org, "+525599998888", "hola"))
     slots = call(box, "find_available_slots", service_id=cast.haircut.id, date=str(WEDNESDAY))
-    assert len(slots["slots"]) == 12 and slots["more"] > 0
+    assert len(slots["slots"]) == 10 and slots["more"] > 0 and "time" in slots["note"]
     assert slots["slots"][0]["start"] == f"{WEDNESDAY.isoformat()}T11:00-06:00"
+    assert slots["slots"][0]["when"] == f"{spanish_date(WEDNESDAY)}, 11:00 AM"
     assert slots["slots"][-1]["start"] == f"{WEDNESDAY.isoformat()}T19:30-06:00"
     sunday = WEDNESDAY + timedelta(days=4)
     closed = call(box, "find_available_slots", service_id=cast.haircut.id, date=str(sunday))
@@ -183,12 +194,18 @@ def test_it_sends_a_bounded_window_and_summarises_the_rest(cast, fake_claude, cl
     now_turn = turn(cast.org, "+525599998888", "¿y mi cita?", history=history)
     claude.ClaudeBrain(claude_config).respond(now_turn)
     body = fake_claude.calls[0].body
-    texts = [b["text"] for m in body["messages"] for b in m["content"]]
-    assert texts == [f"reciente {i}" for i in range(6)] + ["¿y mi cita?"]
-    moment = body["system"][2]["text"]
-    assert "Quedó agendada la cita X." in moment and "mensaje número 29" in moment
-    assert "mensaje número 0 " not in moment  # beyond the summary's budget
-    assert len(moment) < 2500
+    context, *texts = [b["text"] for m in body["messages"] for b in m["content"]]
+    assert [t.split(">", 1)[-1].removesuffix("</mensaje>") for t in texts] == [
+        f"reciente {i}" for i in range(6)
+    ] + ["¿y mi cita?"]
+    assert texts[0].startswith('<mensaje hora="hoy 10:50 AM">')  # the person's, with its time
+    assert texts[1] == "reciente 1"  # Yume's own words, as they were
+    assert context.startswith("<contexto>") and context.endswith("</contexto>")
+    assert "Quedó agendada la cita X." in context and "mensaje número 29" in context
+    assert "(ayer " in context  # the summary says when each line was written
+    assert "mensaje número 0 " not in context  # beyond the summary's budget
+    assert len(context) < 2500
+    assert "mensaje número" not in body["system"][2]["text"]  # never in the system role
 
 
 @pytest.mark.parametrize("role_phone", ["+525599998888", "+525533334444"])
@@ -198,7 +215,7 @@ def test_it_keeps_the_static_prefix_above_the_models_cache_minimum(
     fake_claude.say("Hola")
     claude.ClaudeBrain(claude_config).respond(turn(cast.org, role_phone, "hola"))
     body = fake_claude.calls[0].body
-    assert estimate_tokens(static_prefix(body)) >= 1.1 * min_cacheable(DEFAULT_MODEL)
+    assert estimate_tokens(static_prefix(body)) >= 1.2 * min_cacheable(DEFAULT_MODEL)
     changing = json.dumps([body["system"][2], body["messages"]], ensure_ascii=False)
     assert estimate_tokens(changing) < 1500
 
@@ -239,21 +256,29 @@ def test_a_customer_tool_refuses_a_staff_tool_even_if_called(cast):
 # -- failures ---------------------------------------------------------------------------------
 
 
-def test_it_does_not_wait_as_long_as_retry_after_says(
+def test_it_waits_a_short_retry_after_and_gives_up_at_once_on_a_long_one(
     cast, fake_claude, claude_config, monkeypatch
 ):
-    monkeypatch.setattr(claude, "MAX_RETRY_WAIT", 0.2)
-    fake_claude.fail(429, retry_after_ms=3_600_000).say("¡Hola!")
+    monkeypatch.setattr(claude, "GUIDED", "tests.brains.EchoBrain")
+    fake_claude.fail(429, retry_after_ms=300).say("¡Hola!")
     started = time.monotonic()
     reply = claude.ClaudeBrain(claude_config).respond(turn(cast.org, "+525599998888", "hola"))
-    assert time.monotonic() - started < 5
+    assert 0.3 <= time.monotonic() - started < 5  # what the server asked, no more
     assert [a.body for a in reply.actions] == ["¡Hola!"]
+
+    fake_claude.reset()
+    fake_claude.fail(529, retry_after_ms=3_600_000).say("(no llega)")
+    started = time.monotonic()
+    reply = claude.ClaudeBrain(claude_config).respond(turn(cast.org, "+525599998888", "otra"))
+    assert time.monotonic() - started < 3  # an hour is more than a turn has: no sleeping
+    assert [c.status for c in fake_claude.calls] == [529]  # and no retry against its wish
+    assert [a.body for a in reply.actions] == ["[customer] Recibí: otra"]  # the stand-in
 
 
 def test_it_treats_timeouts_as_an_outage_after_the_sdks_retries(
     cast, fake_claude, claude_config, monkeypatch
 ):
-    monkeypatch.setattr(claude, "CALL_TIMEOUT", 0.3)
+    monkeypatch.setattr(claude_client, "CALL_TIMEOUT", 0.3)
     monkeypatch.setattr(claude, "GUIDED", "tests.brains.EchoBrain")
     fake_claude.stall(1.5, times=3)
     reply = claude.ClaudeBrain(claude_config).respond(turn(cast.org, "+525599998888", "hola"))

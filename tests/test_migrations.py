@@ -6,6 +6,7 @@ from playhouse.schema_diff import diff_models
 from yume.brains.usage import ClaudeUsage
 from yume.closures import BusinessClosure
 from yume.db import database, is_postgres
+from yume.effects import TurnEffect
 from yume.faq_models import FaqEntry
 from yume.models import ALL_MODELS
 from yume.onboarding.models import MODELS as ONBOARDING_MODELS
@@ -14,7 +15,7 @@ from yume.webhook_journal import InboundWebhook
 
 MODELS = [*ALL_MODELS, InboundWebhook, AppointmentEvent, Reminder, AgendaDelivery, ClaudeUsage]
 MODELS += [*ONBOARDING_MODELS, BusinessClosure]
-MODELS += [FaqEntry]
+MODELS += [FaqEntry, TurnEffect]
 EXCLUSION = "appointment_staff_no_overlap"
 
 

@@ -136,6 +136,9 @@ def test_claude_sees_a_returning_customers_chats_from_before_yume(wa, jobs, clau
     jobs.ingest()
     claude_pipeline.say("¡Hola de nuevo, Ana!")
     say(wa, jobs, "5215599998888", "hola", CAST)
+    # What the customer wrote before Yume is data in the user's context, never the system role.
     system = claude_pipeline.calls[0].system_text
-    assert "Ya era cliente antes de Yume" in system and "corte de siempre" in system
-    assert "hola" in text_of(claude_pipeline.calls[0].body)
+    assert "corte de siempre" not in system
+    user = text_of(claude_pipeline.calls[0].body)
+    assert "Ya era cliente antes de Yume" in user and "corte de siempre" in user
+    assert "hola" in user

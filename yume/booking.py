@@ -7,6 +7,7 @@ SQLite the whole check-then-write runs under BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from peewee import IntegrityError
@@ -18,7 +19,7 @@ from yume.availability import (
     service_spec,
     staff_for_service,
 )
-from yume.db import write_transaction
+from yume.db import is_postgres, write_transaction
 from yume.errors import Conflict, Invalid, NotFound, booking_refused
 from yume.models import (
     ACTIVE_STATUSES,
@@ -31,6 +32,10 @@ from yume.models import (
 )
 from yume.phones import normalize_phone
 from yume.scheduling import refusal
+
+# Called inside a change's own transaction with the appointment, so that what the caller
+# records about the change (yume/effects.py) commits with it, or not at all.
+Journal = Callable[[Appointment], None]
 
 # Refusals ranked from most to least telling when no staff member can take a time.
 REFUSAL_ORDER = (
@@ -90,6 +95,39 @@ def _choose_staff(
     raise booking_refused(min(reasons, key=REFUSAL_ORDER.index))
 
 
+def who_can_take(
+    org: Organization, service_id: int, start: datetime, now: datetime, staff_id: int | None = None
+) -> Staff:
+    """The staff member a booking at `start` would get; raises the refusal a booking would
+    (so an answer about one exact time is the engine's, not a guess)."""
+    return _choose_staff(org, get_service(org, service_id), start, staff_id, now)
+
+
+def check_active_limit(org: Organization, customer: Customer, now: datetime) -> None:
+    """A customer holds at most `max_active_appointments` upcoming appointments (their
+    companions' included): nobody books out a whole Saturday. Call inside the booking's
+    transaction; on PostgreSQL the customer's row is locked so two bookings racing cannot
+    both see room."""
+    limit = int(org.setting("max_active_appointments"))
+    if is_postgres():
+        Customer.select(Customer.id).where(Customer.id == customer.id).for_update().execute()
+    held = (
+        Appointment.select()
+        .where(
+            (Appointment.customer == customer.id)
+            & Appointment.status.in_(ACTIVE_STATUSES)
+            & (Appointment.start_at > now)
+        )
+        .count()
+    )
+    if held >= limit:
+        raise Conflict(
+            f"Ya tiene {held} citas próximas; el máximo es {limit}. Para otra, primero "
+            "cancela o cambia una.",
+            "too_many_appointments",
+        )
+
+
 def _spans(service: ServiceType, start: datetime) -> tuple[datetime, datetime]:
     end = start + timedelta(minutes=service.duration_minutes)
     return end, end + timedelta(minutes=service.buffer_minutes)
@@ -105,13 +143,17 @@ def book_appointment(
     created_by: str = "",
     now: datetime | None = None,
     actor: str | None = None,
+    guest_name: str | None = None,
+    journal: Journal | None = None,
 ) -> Appointment:
+    """Book `customer` (or, with `guest_name`, a companion of theirs, under their phone)."""
     now = now or utcnow()
     if customer.organization_id != org.id:
         raise Invalid("Ese cliente no es de este negocio.")
     try:
         with write_transaction():
             service = get_service(org, service_id)
+            check_active_limit(org, customer, now)
             staff = _choose_staff(org, service, start, staff_id, now)
             end, busy_until = _spans(service, start)
             appointment = Appointment.create(
@@ -125,10 +167,13 @@ def book_appointment(
                 status="booked",
                 source=source,
                 created_by=created_by,
+                guest_name=guest_name or None,
                 created_at=now,
                 updated_at=now,
             )
             event = record_event(appointment, "booked", now, actor, source)
+            if journal is not None:
+                journal(appointment)
     except IntegrityError:
         # PostgreSQL's exclusion constraint: another booking won the race.
         raise booking_refused("slot_unavailable") from None
@@ -143,6 +188,7 @@ def reschedule_appointment(
     staff_id: int | None = None,
     now: datetime | None = None,
     actor: str | None = None,
+    journal: Journal | None = None,
 ) -> Appointment:
     now = now or utcnow()
     event = None
@@ -172,6 +218,8 @@ def reschedule_appointment(
                 event = record_event(
                     appointment, "rescheduled", now, actor, "", before[0], before[1]
                 )
+            if journal is not None:
+                journal(appointment)
     except IntegrityError:
         raise booking_refused("slot_unavailable") from None
     announce(event)
@@ -184,6 +232,7 @@ def cancel_appointment(
     reason: str = "",
     now: datetime | None = None,
     actor: str | None = None,
+    journal: Journal | None = None,
 ) -> Appointment:
     now = now or utcnow()
     with write_transaction():
@@ -197,6 +246,8 @@ def cancel_appointment(
         appointment.updated_at = now
         appointment.save()
         event = record_event(appointment, "cancelled", now, actor)
+        if journal is not None:
+            journal(appointment)
     announce(event)
     return appointment
 

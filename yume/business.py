@@ -37,6 +37,7 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "min_notice_minutes": (0, 60 * 24 * 30),
     "booking_horizon_days": (1, 365),
     "takeover_minutes": (0, 60 * 24 * 7),
+    "max_active_appointments": (1, 50),
 }
 DURATION_RANGE = (5, 12 * 60)  # a service's minutes
 BUFFER_RANGE = (0, 4 * 60)  # minutes the staff member stays held after it

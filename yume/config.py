@@ -12,7 +12,9 @@ from yume.redis_connection import with_tls_verify
 DEFAULT_DATABASE_URL = "sqlite:///yume.db"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
-DEFAULT_MODEL = "claude-haiku-4-5"
+# A dated snapshot, not an alias: an alias moves to a new model (new tokenizer, new stop
+# reasons, new refusals) without a deploy; the evals were read against this one.
+DEFAULT_MODEL = "claude-haiku-4-5-20251001"
 DEFAULT_SDK_URL = "https://connect.facebook.net/es_LA/sdk.js"
 
 

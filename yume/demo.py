@@ -23,7 +23,9 @@ CUSTOMERS = [
     ("+52 55 7893 1200", "Sofía Herrera"),
     ("+52 81 2233 4455", "Emilio Vargas"),
     ("+52 55 3398 7612", "Valeria Ortiz"),
-]
+    ("+52 55 5521 0987", "Rodrigo Salinas"),
+    ("+52 33 3610 4521", "Mariana López"),
+]  # enough people that none passes max_active_appointments (3) in the demo week
 
 
 DEMO_FAQ = [

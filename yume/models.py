@@ -31,6 +31,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "booking_horizon_days": 60,
     "reminder_offsets_minutes": [1440, 120],
     "takeover_minutes": 120,
+    "max_active_appointments": 3,  # per customer, upcoming and active (issue 11)
 }
 
 ACTIVE_STATUSES = ("booked", "confirmed")
@@ -210,6 +211,7 @@ class Appointment(BaseModel):
     status = CharField(default="booked")
     source = CharField(default="api")
     created_by = CharField(default="")
+    guest_name = CharField(null=True)  # booked by the customer for a companion (issue 11)
     cancel_reason = TextField(default="")
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)

@@ -152,7 +152,7 @@ class ErrorDetail(Shape):
             "method_not_allowed, validation_error, invalid, invalid_phone, conflict, "
             "slot_unavailable, outside_hours, business_closed, in_the_past, too_soon, "
             "beyond_horizon, staff_cannot_perform, no_staff, appointment_not_active, "
-            "unknown_service, unknown_staff."
+            "unknown_service, unknown_staff, too_many_appointments."
         )
     )
     message: str = Field(description="What went wrong, for a person.")
@@ -210,6 +210,10 @@ class SettingsIn(Body):
     morning_agenda_hour: int | None = _setting(
         "morning_agenda_hour", "Local hour at which staff receive the day's agenda."
     )
+    max_active_appointments: int | None = _setting(
+        "max_active_appointments",
+        "Upcoming appointments one customer may hold at once, by any path (3 default).",
+    )
 
 
 class Settings(Shape):
@@ -223,6 +227,7 @@ class Settings(Shape):
     booking_horizon_days: int
     reminder_offsets_minutes: list[int]
     takeover_minutes: int
+    max_active_appointments: int
 
 
 # -- organizations --------------------------------------------------------------------------

@@ -164,6 +164,7 @@ def ask_move_or_another(ctx: Ctx, text: str, mine: list[Appointment], when: When
     ctx.state.begin("choose", "intent")
     ctx.state.pending = text
     wished = wish_phrase(ctx, when)
+    limit = int(ctx.org.setting("max_active_appointments"))
     if len(mine) == 1:
         body = (
             f"Ya tienes tu cita de {describe(ctx, mine[0])}. ¿La cambio para {wished}, "
@@ -177,9 +178,14 @@ def ask_move_or_another(ctx: Ctx, text: str, mine: list[Appointment], when: When
             "o te agendo otra cita aparte?"
         )
         move = "Cambiar una cita"
-    options = [
-        ("intent:move", move), ("intent:another", "Agendar otra cita"), ("m:menu", "Ver menú")
-    ]  # fmt: skip
+    another = ("intent:another", "Agendar otra cita")
+    if len(mine) >= limit:  # issue 11's cap: another booking would be refused, so don't offer it
+        body = body.replace(", o te agendo otra cita aparte?", "?") + (
+            f"\n(Ya son {limit} citas, lo máximo que puedo apartar por persona: para otra, "
+            "primero cambia o cancela una.)"
+        )
+        another = ("m:cancel", "Cancelar una cita")
+    options = [("intent:move", move), another, ("m:menu", "Ver menú")]
     return Reply([buttons(body, options)])
 
 

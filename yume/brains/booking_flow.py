@@ -347,6 +347,12 @@ def clean_name(text: str) -> str | None:
     return " ".join(w if w.isupper() and len(w) > 1 else w.capitalize() for w in words)[:120]
 
 
+TOO_MANY = (
+    "Ya tienes {limit} citas próximas, que es lo máximo que puedo apartar por persona. "
+    "Si quieres otra, primero cambia o cancela una: escribe «mis citas» 🙂"
+)
+
+
 def decline(ctx: Ctx) -> Reply:
     rescheduling = ctx.state.flow == "reschedule"
     ctx.state.reset()
@@ -395,6 +401,9 @@ def _reschedule(ctx: Ctx) -> Reply:
 
 
 def _taken(ctx: Ctx, error: DomainError) -> Reply:
+    if error.code == "too_many_appointments":  # issue 11: no other time would help
+        ctx.state.reset()
+        return reply(Text(TOO_MANY.format(limit=ctx.org.setting("max_active_appointments"))))
     ctx.state.start, ctx.state.staff_id = None, None
     return show_times(ctx, f"Uy, {error.message[0].lower()}{error.message[1:]} ")
 

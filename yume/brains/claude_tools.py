@@ -5,8 +5,17 @@ A `Toolbox` is built for one turn and knows who is writing. Customers get the cu
 set, staff the staff set; the role is checked again inside every tool, so a tool the model
 was never offered still refuses. A customer's tools only ever see and change that
 customer's own appointments: an id of somebody else's appointment is answered exactly as
-an id that does not exist. Non-owner staff act on their own schedule only. Every refusal
-is a result, `{"error": {"code", "message"}}`, never an exception that ends the turn.
+an id that does not exist. Non-owner staff act on (and read) their own schedule only.
+Every refusal is a result, `{"error": {"code", "message"}}`, never an exception that ends
+the turn.
+
+What the model cannot be trusted with is checked here, in code (issue 11):
+- every change (book, move, cancel, walk-in, block, hand-over) is recorded with the
+  inbound message it answers, in the change's own transaction (yume/effects.py); the same
+  call again in the turn, or in a retry of it, answers what was done and changes nothing;
+- a customer's booking, move or cancellation, and a cancellation by staff, needs the day
+  and time shown back and accepted first (yume/brains/confirmation.py);
+- names people typed reach the model as quoted data («…»), one line, bounded.
 
 Input schemas are generated from pydantic models built from the API's own field types
 (`yume.schemas`), so a date, a time or an id means the same thing to Claude and to the API.
@@ -30,14 +39,18 @@ from zoneinfo import ZoneInfo
 from peewee import OP, SQL, Expression, NodeList, Value
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from yume import booking, business
+from yume import booking, business, effects
 from yume.agenda import appointments_between, appointments_overlapping, time_off_between
-from yume.availability import find_slots, find_slots_between, get_service
+from yume.availability import get_service
 from yume.brain import Buttons, ListMessage, Turn
+from yume.brains.claude_slots import MAX_SLOTS, FindSlotsInput, find_available_slots
+from yume.brains.confirmation import accepted
 from yume.brains.ui import choose
 from yume.customers import customer_without_phone
+from yume.db import database
+from yume.deadlines import reraise_job_timeout
 from yume.errors import DomainError
-from yume.formatting import local_date_time, money
+from yume.formatting import local_date_time, money, spanish_date, spanish_time
 from yume.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -66,25 +79,47 @@ CUSTOMER_TOOLS = (
 )
 STAFF_TOOLS = CUSTOMER_TOOLS + ("get_schedule", "register_walk_in", "lookup_customer", "block_time")
 PRESENT_OPTIONS = "present_options"
-MAX_SLOTS = 12  # slots shown per call: enough to choose from, few enough to stay cheap
-LOOK_AHEAD_DAYS = 14  # an empty day answers with the next day that has room
+CHANGES = {  # the tools that change something, and what their record is called
+    "book_appointment": effects.BOOKED,
+    "reschedule_appointment": effects.RESCHEDULED,
+    "cancel_appointment": effects.CANCELLED,
+    "register_walk_in": effects.WALK_IN,
+    "block_time": effects.BLOCKED,
+    "request_human": effects.HANDOVER,
+}
 STAFF_PAST_GRACE = timedelta(minutes=30)  # a walk-in who sat down a moment ago
+NAME_LIMIT = 60  # characters of a typed name that reach the model or a notice
 URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
+ANGLES = str.maketrans({"<": "‹", ">": "›"})
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029«»]")
+HANDED_OVER = "Ya le avisé al equipo 🙏"  # yume.handover adds when someone answers
 
 Result = dict[str, Any]
 
 
-class Refusal(Exception):
+class Refusal(DomainError):
     """A tool says no; becomes `{"error": {"code", "message"}}` for Claude."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code)
 
 
 def error(code: str, message: str) -> Result:
     return {"error": {"code": code, "message": message}}
+
+
+def clean_name(text: str | None) -> str:
+    """A name someone typed, as one line of at most NAME_LIMIT characters, with no angle
+    brackets to close or open the tags the prompt uses."""
+    flat = " ".join(UNPRINTABLE.sub(" ", text or "").split())
+    return flat.translate(ANGLES)[:NAME_LIMIT]
+
+
+def quoted(text: str | None) -> str:
+    """A typed name as data for the model or a notice: «Ana López». Whatever it says, it
+    stays a name (the prompt tells Claude that «…» is something a person typed)."""
+    name = clean_name(text)
+    return f"«{name}»" if name else ""
 
 
 # -- inputs: the API's field types, lax enough for a model ---------------------------------
@@ -98,21 +133,22 @@ class NoInput(ToolInput):
     pass
 
 
-StaffFilter = Annotated[Id | None, Field(description="Only this staff member (their id).")]
-
-
-class FindSlotsInput(ToolInput):
-    service_id: Id
-    date: IsoDate
-    staff_id: StaffFilter = None
-
-
 class BookInput(ToolInput):
     service_id: Id
     start: LocalDateTime
     staff_id: Annotated[Id | None, Field(description="Omit to take whoever is free.")] = None
     customer_name: Annotated[
-        Name | None, Field(description="The customer's name, when they said it.")
+        Name | None,
+        Field(description="The name of the person you talk to, when they said it."),
+    ] = None
+    companion_name: Annotated[
+        Name | None,
+        Field(
+            description=(
+                'Booking for someone else who comes with them ("somos dos", "para mi '
+                "hijo\"): that person's name. The person you talk to keeps their own name."
+            )
+        ),
     ] = None
 
 
@@ -162,6 +198,9 @@ class BlockInput(ToolInput):
     start: LocalDateTime
     end: LocalDateTime
     reason: Reason = ""
+    staff_id: Annotated[
+        Id | None, Field(description="Owner only: whose schedule. Omit = your own.")
+    ] = None
 
 
 class Option(ToolInput):
@@ -201,6 +240,8 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _trim(node: Any) -> Any:
+    """A schema without its annotations; `properties` maps field names (a field may be
+    called "title", as an option's is) to schemas, so only its values are trimmed."""
     if isinstance(node, list):
         return [_trim(item) for item in node]
     if not isinstance(node, dict):
@@ -210,7 +251,15 @@ def _trim(node: Any) -> Any:
         inner = next(o for o in options if o != {"type": "null"})
         node = {**{k: v for k, v in node.items() if k != "anyOf"}, **inner}
     skip = {"title", "pattern"} | ({"default"} if node.get("default", 0) is None else set())
-    return {k: _trim(v) for k, v in node.items() if k not in skip}
+    return {
+        k: _fields(v) if k == "properties" else _trim(v) for k, v in node.items() if k not in skip
+    }
+
+
+def _fields(properties: Any) -> Any:
+    if not isinstance(properties, dict):
+        return _trim(properties)
+    return {name: _trim(schema) for name, schema in properties.items()}
 
 
 @dataclass(frozen=True)
@@ -235,74 +284,91 @@ SPECS: dict[str, ToolSpec] = {
     for spec in (
         ToolSpec(
             "list_services",
-            "The services with id, minutes, price in MXN and who does them.",
+            "When they ask what there is, prices or durations, or you need a service_id. "
+            "Returns the active services: id, name, minutes, price (MXN) and who does each.",
             NoInput,
         ),
         ToolSpec(
             "find_available_slots",
-            "Open start times for a service on one local day (YYYY-MM-DD), at most "
-            f"{MAX_SLOTS}, spread over the day; `more` says how many were left out. An empty "
-            "day answers `next_date_with_slots`. Offer only times this tool returned.",
+            "Before offering or confirming any time. Returns, without `time`: a sample of "
+            "the day's "
+            f"free starts (at most {MAX_SLOTS}, spread; `more` = how many more are free "
+            "between them), or `next_date_with_slots` when the day is full or closed. With "
+            "`time` (HH:MM): that exact time, `free` true or false with the reason, and the "
+            "nearest free starts before and after. With `time` and `until`: the free starts "
+            "in that range. Every slot has `start` (use it to book) and `when` (say it as "
+            "is). A time is taken only if this tool says so.",
             FindSlotsInput,
         ),
         ToolSpec(
             "book_appointment",
-            "Book the customer you are talking to. Only after they confirmed service, day and "
-            "time.",
+            "When the person accepted a service, day and time you showed them (or tapped that "
+            "slot). Books them, or with companion_name someone who comes with them. Returns "
+            "the appointment with `when`; `confirm_first` means show that day and time and "
+            "ask before trying again.",
             BookInput,
             StaffBookInput,
-            "Book for a customer, given by customer_phone (or an exact known name), after "
-            "confirming service, day and time.",
+            "When a customer's booking is clear: for the customer given by customer_phone "
+            "(or an exact known name). Returns the appointment with `when`.",
         ),
         ToolSpec(
             "list_my_appointments",
-            "Upcoming appointments of the person you talk to (staff: the ones they attend).",
+            "When they ask about their appointments or you need an appointment_id. Returns "
+            "the upcoming appointments of the person you talk to (staff: the ones they "
+            "attend), with `when`.",
             NoInput,
         ),
         ToolSpec(
             "reschedule_appointment",
-            "Move one of their appointments to a new start (check it with "
-            "find_available_slots first).",
+            "When the person accepted a new time for one of their appointments (check it "
+            "first with find_available_slots). Returns the moved appointment with `when`; "
+            "`confirm_first` means show the new day and time and ask first.",
             RescheduleInput,
         ),
         ToolSpec(
             "cancel_appointment",
-            "Cancel one of their appointments, after they confirmed which one.",
+            "When the person accepted cancelling one appointment you named with its day and "
+            "time. Returns it as cancelled; `confirm_first` means ask first, naming it.",
             CancelInput,
         ),
         ToolSpec(
             "request_human",
-            "Hand the conversation to a person of the team: alerts the owner and you stay "
-            "quiet here until they answer. For complaints, special requests, or when asked.",
+            "For complaints, refunds, allergies or reactions, special requests, or when they "
+            "ask for a person. Alerts the owner; you stay quiet here until the team answers. "
+            "Returns ok: then say goodbye briefly.",
             RequestHumanInput,
         ),
         ToolSpec(
             "get_schedule",
-            "Staff: the agenda of a local day: hours, appointments with customer, blocked time.",
+            "Staff: when they ask about a day's agenda. Returns, per staff member, the hours, "
+            "the appointments (customer as «name», phone) and blocked time of a local day.",
             ScheduleInput,
         ),
         ToolSpec(
             "register_walk_in",
-            "Staff: record a customer who is here without an appointment (or book one for a "
-            "customer in person), now or at `start`.",
+            "Staff: when someone is here without an appointment (or books in person), now or "
+            "at `start`. Returns the appointment.",
             WalkInInput,
         ),
         ToolSpec(
             "lookup_customer",
-            "Staff: customers whose name or phone contains `query`, with their visits.",
+            "Staff: when they ask who a customer is or for their visits. Returns customers "
+            "whose name or phone contains `query` («name», phone, visits); non-owner staff "
+            "see only the visits with them.",
             LookupInput,
         ),
         ToolSpec(
             "block_time",
-            "Staff: block time in your own schedule (lunch, an errand, a day off). Reports "
+            "Staff: when they want time off in a schedule (lunch, an errand, a day off): "
+            "their own, or the owner for anyone with staff_id. Returns the block and the "
             "appointments inside it, which stay booked.",
             BlockInput,
         ),
         ToolSpec(
             PRESENT_OPTIONS,
-            "Send your message with native WhatsApp choices (1-3 short ones become buttons, "
-            "more become a list). Call it alone, as the last step: put your whole message in "
-            "`body` and write nothing else. The tap comes back as the person's next message.",
+            "To offer choices (times, services, sí/no) as native WhatsApp buttons (1-3 short "
+            "ones) or a list (4-10). Call it alone, as the last step, with your whole message "
+            "in `body`. The tap comes back as the person's next message.",
             PresentOptionsInput,
         ),
     )
@@ -332,9 +398,10 @@ class Toolbox:
     """The tools of one turn, acting as the person who wrote; collects what happened."""
 
     turn: Turn
-    effects: list[str] = field(default_factory=list)  # what changed, in Spanish, for fallbacks
+    effects: list[str] = field(default_factory=list)  # what changed, in Spanish, for the reply
     handover: str | None = None  # set by request_human: the reason
     options: Buttons | ListMessage | None = None  # set by present_options
+    key: str = ""  # the change being made: its call key
 
     @property
     def role(self) -> str:
@@ -403,16 +470,69 @@ class Toolbox:
         model = spec.staff_model if self.is_staff and spec.staff_model else spec.model
         try:
             params = model.model_validate(arguments if isinstance(arguments, dict) else {})
+            if name in CHANGES:
+                return Outcome(self.change(name, params), False)
             return Outcome(HANDLERS[name](self, params), False)
         except ValidationError as exc:
             return Outcome(error("invalid_arguments", _describe(exc)), True)
-        except Refusal as exc:
+        except DomainError as exc:  # a Refusal of ours, or the domain's
             return Outcome(error(exc.code, exc.message), True)
-        except DomainError as exc:
-            return Outcome(error(exc.code, exc.message), True)
-        except Exception:  # a bug in a tool must not end the conversation
+        except Exception as exc:  # a bug in a tool must not end the conversation
+            reraise_job_timeout(exc)
             log.exception("claude.tool-failed tool=%s", name)
             return Outcome(error("internal_error", "Falló la herramienta; intenta otra vez."), True)
+
+    # -- changes: once per turn, whatever happens to the turn ----------------------------------
+
+    def change(self, name: str, params: BaseModel) -> Result:
+        """A change is made once: the same call again (in this turn, or in a retry of it
+        after a crash) answers what was done."""
+        self.key = effects.call_key(name, params.model_dump(exclude_none=True))
+        earlier = self.done.get(self.key)
+        if earlier is not None:
+            log.info("claude.change-repeated key=%s", self.key)
+            self.retell(earlier)
+            return dict(earlier.result)
+        return HANDLERS[name](self, params)
+
+    @cached_property
+    def turn_key(self) -> effects.TurnKey | None:
+        """The turn's changes are keyed by the newest message it answers."""
+        newest = max((m.id for m in self.turn.new_messages), default=None)
+        return None if newest is None else effects.TurnKey(self.turn.conversation.id, newest)
+
+    @cached_property
+    def done(self) -> dict[str, effects.TurnEffect]:
+        """Changes already made for these messages (by an earlier run of this turn)."""
+        return {e.key: e for e in effects.earlier(m.id for m in self.turn.new_messages)}
+
+    def recall(self) -> bool:
+        """Take up what an earlier run of this turn already did (it is told again); True
+        when it answered the newest message, so nothing is left to ask Claude."""
+        for earlier in self.done.values():
+            self.retell(earlier)
+        newest = self.turn_key.message_id if self.turn_key else None
+        return any(e.message_id == newest for e in self.done.values())
+
+    def retell(self, earlier: effects.TurnEffect) -> None:
+        if earlier.text not in self.effects:
+            self.effects.append(earlier.text)
+        if earlier.kind == effects.HANDOVER:
+            self.handover = str(earlier.result.get("reason") or "")
+
+    def journal(self, kind: str, describe: Callable[[Any], tuple[str, Result]]) -> Journal:
+        return Journal(self, kind, self.key, describe)
+
+    def confirmed(self, start: datetime, doing: str) -> None:
+        """Refuse a change the person has not seen and accepted (confirmation.py)."""
+        if accepted(self.turn, start, self.tz):
+            return
+        raise Refusal(
+            "confirm_first",
+            f"Antes de {doing}, muéstrale a la persona el día y la hora exactos "
+            f"({self.when(start)}) y espera su sí, o que toque esa opción; luego vuelve a "
+            "llamar. No digas que ya quedó.",
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -421,6 +541,13 @@ class Toolbox:
 
     def when(self, instant: datetime) -> str:
         return local_date_time(instant, self.tz)
+
+    def at(self, instant: datetime) -> str:
+        """'el viernes 4 de diciembre a las 4:00 PM' (a la 1:00 PM)."""
+        local = instant.astimezone(self.tz)
+        clock = spanish_time(local.replace(tzinfo=None))
+        article = "a la" if clock.startswith("1:") else "a las"
+        return f"el {spanish_date(local)} {article} {clock}"
 
     def instant(self, value: str) -> datetime:
         return parse_instant(value, self.tz)
@@ -443,7 +570,7 @@ class Toolbox:
         return {row.id: row.name for row in rows}
 
     def appointment(self, appointment: Appointment) -> Result:
-        return {
+        shown = {
             "id": appointment.id,
             "service_id": appointment.service_id,
             "service_name": self.service_names[appointment.service_id],
@@ -455,6 +582,9 @@ class Toolbox:
             "when": self.when(appointment.start_at),
             "status": appointment.status,
         }
+        if appointment.guest_name:
+            shown["for"] = quoted(appointment.guest_name)
+        return shown
 
     def rules_now(self, start: datetime) -> datetime:
         """The clock the booking rules see. Staff book at any minute, even a moment
@@ -490,6 +620,35 @@ class Toolbox:
         if staff_id is not None and staff_id != mine:
             raise Refusal("forbidden", "Solo el dueño puede ver o cambiar la agenda de otros.")
         return mine
+
+
+@dataclass
+class Journal:
+    """Records one change inside the change's own transaction (the domain calls it with
+    the appointment, or the blocked time); `done()` once the transaction committed."""
+
+    box: Toolbox
+    kind: str
+    key: str
+    describe: Callable[[Any], tuple[str, Result]]
+    text: str = ""
+    result: Result = field(default_factory=dict)
+    row: effects.TurnEffect | None = None
+
+    def __call__(self, subject: Any) -> None:
+        self.text, self.result = self.describe(subject)
+        if self.box.turn_key is None:
+            return
+        appointment = subject if isinstance(subject, Appointment) else None
+        self.row = effects.record(
+            self.box.turn_key, self.key, self.kind, self.text, self.result, appointment
+        )
+
+    def done(self) -> Result:
+        if self.row is not None:
+            self.box.done[self.key] = self.row
+        self.box.effects.append(self.text)
+        return self.result
 
 
 def _describe(exc: ValidationError) -> str:
@@ -531,50 +690,21 @@ def _service(box: Toolbox, service: ServiceType) -> Result:
     }
 
 
-def find_available_slots(box: Toolbox, params: FindSlotsInput) -> Result:
-    day = date.fromisoformat(params.date)
-    slots = find_slots(box.org, params.service_id, day, box.now, params.staff_id)  # one per start
-    if not slots:
-        return {"slots": [], "next_date_with_slots": _next_open_day(box, params, day)}
-    shown = spread(slots, MAX_SLOTS)
-    result: Result = {
-        "slots": [
-            {
-                "start": box.local_iso(s.start),
-                "end": box.local_iso(s.end),
-                "staff_id": s.staff_id,
-                "staff_name": box.staff_name(s.staff_id),
-            }
-            for s in shown
-        ]
-    }
-    if len(slots) > len(shown):
-        result["more"] = len(slots) - len(shown)
-    return result
-
-
-def spread(items: list[Any], limit: int) -> list[Any]:
-    """At most `limit` items evenly spread, always keeping the first and the last."""
-    if len(items) <= limit:
-        return items
-    step = (len(items) - 1) / (limit - 1)
-    return [items[round(i * step)] for i in range(limit)]
-
-
-def _next_open_day(box: Toolbox, params: FindSlotsInput, day: date) -> str | None:
-    last = day + timedelta(days=LOOK_AHEAD_DAYS)
-    found = find_slots_between(
-        box.org, params.service_id, day + timedelta(days=1), last, box.now, params.staff_id
-    )
-    return found[0].start.astimezone(box.tz).date().isoformat() if found else None
-
-
 def book_appointment(box: Toolbox, params: BookInput) -> Result:
     start = box.instant(params.start)
-    customer = _customer_for_booking(box, params)
-    _refuse_double_booking(box, customer, start)
+    if not box.is_staff:
+        box.confirmed(start, "agendar")
+    guest = clean_name(params.companion_name) or None
+    customer = _customer_for_booking(box, params, guest)
+    _refuse_double_booking(box, customer, start, guest)
     staff_id = box.check_staff(params.staff_id)
-    appointment = booking.book_appointment(
+
+    def describe(appointment: Appointment) -> tuple[str, Result]:
+        shown = box.appointment(appointment)
+        return _booked_text(box, shown, appointment, customer), {"appointment": shown}
+
+    journal = box.journal(effects.BOOKED, describe)
+    booking.book_appointment(
         box.org,
         params.service_id,
         start,
@@ -584,14 +714,20 @@ def book_appointment(box: Toolbox, params: BookInput) -> Result:
         created_by=_author(box),
         now=box.rules_now(start),
         actor=box.actor,
+        guest_name=guest,
+        journal=journal,
     )
-    shown = box.appointment(appointment)
-    who = "" if not box.is_staff else f" para {customer.name or customer.phone}"
-    box.effects.append(
-        f"Quedó agendada la cita{who}: {shown['service_name']}, {shown['when']} "
-        f"con {shown['staff_name']}."
-    )
-    return {"appointment": shown}
+    return journal.done()
+
+
+def _booked_text(box: Toolbox, shown: Result, appointment: Appointment, who: Customer) -> str:
+    """What was booked, in words written here (never Claude's), for the person."""
+    what = f"{shown['service_name']} {box.at(appointment.start_at)} con {shown['staff_name']}"
+    if appointment.guest_name:
+        return f"Quedó agendada la cita de {quoted(appointment.guest_name)}: {what}."
+    if box.is_staff:
+        return f"Quedó agendada la cita de {quoted(who.name) or who.phone}: {what}."
+    return f"Quedó agendada tu cita: {what}."
 
 
 def _author(box: Toolbox) -> str:
@@ -600,9 +736,9 @@ def _author(box: Toolbox) -> str:
     return f"claude:customer:{box.me.id}"
 
 
-def _customer_for_booking(box: Toolbox, params: BookInput) -> Customer:
+def _customer_for_booking(box: Toolbox, params: BookInput, guest: str | None) -> Customer:
     if not box.is_staff:
-        _maybe_name(box, box.me, params.customer_name)
+        _maybe_name(box, box.me, params.customer_name, guest)
         return box.me
     phone = getattr(params, "customer_phone", None)
     if phone:
@@ -610,24 +746,33 @@ def _customer_for_booking(box: Toolbox, params: BookInput) -> Customer:
     return _customer_by_exact_name(box, params.customer_name)
 
 
-def _maybe_name(box: Toolbox, customer: Customer, name: str | None) -> None:
-    """Take the name they gave when we had none, or only WhatsApp's profile name."""
-    if not name:
+def _maybe_name(box: Toolbox, customer: Customer, name: str | None, guest: str | None) -> None:
+    """Take the name they gave when we had none, or only WhatsApp's profile name — never
+    a companion's (booking "somos dos" must not rename the person writing)."""
+    given = clean_name(name)
+    if not given or given == guest or given in _companions(customer):
         return
     if not customer.name or customer.name == box.turn.conversation.profile_name:
-        customer.name = name.strip()[:120]
+        customer.name = given
         customer.save()
+
+
+def _companions(customer: Customer) -> set[str]:
+    rows = Appointment.select(Appointment.guest_name).where(
+        (Appointment.customer == customer) & Appointment.guest_name.is_null(False)
+    )
+    return {row.guest_name for row in rows}
 
 
 def _customer_by_phone(box: Toolbox, phone: str, name: str | None) -> Customer:
     try:
-        return booking.get_or_create_customer(box.org, phone, name)
+        return booking.get_or_create_customer(box.org, phone, clean_name(name) or None)
     except InvalidPhone:
         raise Refusal("invalid_phone", f"No entiendo el teléfono {phone!r}.") from None
 
 
 def _customer_by_exact_name(box: Toolbox, name: str | None) -> Customer:
-    wanted = (name or "").strip().lower()
+    wanted = clean_name(name).lower()
     matches = (
         Customer.select()
         .where((Customer.organization == box.org) & _contains(Customer.name, wanted))
@@ -642,9 +787,16 @@ def _customer_by_exact_name(box: Toolbox, name: str | None) -> Customer:
     )
 
 
-def _refuse_double_booking(box: Toolbox, customer: Customer, start: datetime) -> None:
+def _refuse_double_booking(
+    box: Toolbox, customer: Customer, start: datetime, guest: str | None
+) -> None:
+    """One person cannot be in two chairs at once; a companion is another person."""
+    same_person = (
+        Appointment.guest_name.is_null() if guest is None else (Appointment.guest_name == guest)
+    )
     clash = Appointment.get_or_none(
         (Appointment.customer == customer)
+        & same_person
         & Appointment.status.in_(ACTIVE_STATUSES)
         & (Appointment.start_at <= start)
         & (Appointment.end_at > start)
@@ -673,53 +825,92 @@ def list_my_appointments(box: Toolbox, _: NoInput) -> Result:
 def reschedule_appointment(box: Toolbox, params: RescheduleInput) -> Result:
     appointment = box.own_appointment(params.appointment_id)
     start = box.instant(params.start)
+    if not box.is_staff:
+        box.confirmed(start, "cambiar la cita")
     staff_id = box.check_staff(params.staff_id) if params.staff_id is not None else None
-    before = box.when(appointment.start_at)
-    moved = booking.reschedule_appointment(
-        box.org, appointment.id, start, staff_id, now=box.rules_now(start), actor=box.actor
+    before = box.at(appointment.start_at)
+
+    def describe(moved: Appointment) -> tuple[str, Result]:
+        shown = box.appointment(moved)
+        whose = "tu cita" if not box.is_staff else "la cita"
+        text = (
+            f"Cambié {whose} de {shown['service_name']} {box.at(moved.start_at)} con "
+            f"{shown['staff_name']} (antes era {before})."
+        )
+        return text, {"appointment": shown}
+
+    journal = box.journal(effects.RESCHEDULED, describe)
+    booking.reschedule_appointment(
+        box.org,
+        appointment.id,
+        start,
+        staff_id,
+        now=box.rules_now(start),
+        actor=box.actor,
+        journal=journal,
     )
-    shown = box.appointment(moved)
-    box.effects.append(
-        f"Cambié la cita de {shown['service_name']} del {before} al {shown['when']} "
-        f"con {shown['staff_name']}."
-    )
-    return {"appointment": shown}
+    return journal.done()
 
 
 def cancel_appointment(box: Toolbox, params: CancelInput) -> Result:
     appointment = box.own_appointment(params.appointment_id)
-    cancelled = booking.cancel_appointment(
+    if appointment.status == "cancelled":
+        return {"appointment": box.appointment(appointment), "note": "Ya estaba cancelada."}
+    box.confirmed(appointment.start_at, "cancelar")
+
+    def describe(cancelled: Appointment) -> tuple[str, Result]:
+        shown = box.appointment(cancelled)
+        whose = "tu cita" if not box.is_staff else f"la cita de {_whose(box, cancelled)}"
+        text = f"Cancelé {whose} de {shown['service_name']} {box.at(cancelled.start_at)}."
+        return text, {"appointment": shown}
+
+    journal = box.journal(effects.CANCELLED, describe)
+    booking.cancel_appointment(
         box.org,
         appointment.id,
         reason=f"cancelada por WhatsApp ({box.role})",
         now=box.now,
         actor=box.actor,
+        journal=journal,
     )
-    shown = box.appointment(cancelled)
-    box.effects.append(f"Cancelé la cita de {shown['service_name']} del {shown['when']}.")
-    return {"appointment": shown}
+    return journal.done()
+
+
+def _whose(box: Toolbox, appointment: Appointment) -> str:
+    if appointment.guest_name:
+        return quoted(appointment.guest_name)
+    customer = appointment.customer
+    return quoted(customer.name) or customer.phone
 
 
 def request_human(box: Toolbox, params: RequestHumanInput) -> Result:
     if box.is_owner:
         return error("not_needed", "Tú eres quien atiende; no hay a quién pasar la plática.")
-    box.handover = without_links(params.reason)[:300]
-    box.effects.append("Le avisé al equipo; en un momento te escriben.")
-    return {  # yume.handover tells the person when someone answers, by the business's hours
-        "ok": True,
-        "note": "Avisé al equipo; Yume le dirá a la persona cuándo le contestan. Dile solo "
-        "que ya avisaste, sin prometer tiempos.",
-    }
+    reason = without_links(params.reason)[:300]
+    # yume.handover tells the person when someone answers, by the business's hours
+    note = (
+        "Avisé al equipo; Yume le dirá a la persona cuándo le contestan. Dile solo que ya "
+        "avisaste, sin prometer tiempos."
+    )
+    journal = box.journal(
+        effects.HANDOVER, lambda _: (HANDED_OVER, {"ok": True, "reason": reason, "note": note})
+    )
+    with database.atomic():
+        journal(None)
+    box.handover = reason
+    return journal.done()
 
 
 def owner_summary(box: Toolbox) -> str:
-    """The owner's alert for a hand-over: who, what they need, their next visit; no links."""
+    """The owner's alert for a hand-over: who, what they need; no links, the name quoted."""
     conversation = box.turn.conversation
     if box.is_staff:
         who = f"{box.member.name} (equipo)"
     else:
-        who = box.me.name or conversation.profile_name or "Un cliente"
-    text = f"{who}, {conversation.phone}, pide hablar con alguien: {box.handover}"
+        who = quoted(box.me.name or conversation.profile_name) or "Un cliente"
+    # the reason retells what a customer wrote: quoted, as data for whoever reads it later
+    reason = (box.handover or "").replace("«", "").replace("»", "")
+    text = f"{who}, {conversation.phone}, pide hablar con alguien: «{reason}»"
     return without_links(text)[:600]
 
 
@@ -760,7 +951,11 @@ def _agenda(
         "staff_name": member.name,
         "hours": _hours(member, day),
         "appointments": [
-            {**box.appointment(a), "customer_name": a.customer.name, "phone": a.customer.phone}
+            {
+                **box.appointment(a),
+                "customer_name": quoted(a.customer.name),
+                "phone": a.customer.phone,
+            }
             for a in appointments
         ],
         "blocked": [
@@ -786,7 +981,17 @@ def register_walk_in(box: Toolbox, params: WalkInInput) -> Result:
     if staff_id is None and not box.is_owner:
         staff_id = box.member.id
     get_service(box.org, params.service_id)
-    appointment = booking.book_appointment(
+
+    def describe(appointment: Appointment) -> tuple[str, Result]:
+        shown = box.appointment(appointment)
+        text = (
+            f"Registré a {quoted(customer.name)}: {shown['service_name']} "
+            f"{box.at(appointment.start_at)} con {shown['staff_name']}."
+        )
+        return text, {"appointment": shown}
+
+    journal = box.journal(effects.WALK_IN, describe)
+    booking.book_appointment(
         box.org,
         params.service_id,
         start,
@@ -796,13 +1001,9 @@ def register_walk_in(box: Toolbox, params: WalkInInput) -> Result:
         created_by=_author(box),
         now=box.rules_now(start),
         actor=box.actor,
+        journal=journal,
     )
-    shown = box.appointment(appointment)
-    box.effects.append(
-        f"Registré a {customer.name}: {shown['service_name']}, {shown['when']} "
-        f"con {shown['staff_name']}."
-    )
-    return {"appointment": shown}
+    return journal.done()
 
 
 def _walk_in_customer(box: Toolbox, params: WalkInInput) -> Customer:
@@ -812,17 +1013,25 @@ def _walk_in_customer(box: Toolbox, params: WalkInInput) -> Customer:
         return _customer_by_exact_name(box, params.customer_name)
     except Refusal:
         # No phone: a customer known by name only, under a key that is no phone at all.
-        return customer_without_phone(box.org, params.customer_name, box.now)
+        return customer_without_phone(box.org, clean_name(params.customer_name), box.now)
 
 
 def lookup_customer(box: Toolbox, params: LookupInput) -> Result:
+    """Customers matching `query` with their visits. Non-owner staff see what their own
+    agenda would show them: only customers they attended, and only those visits."""
     query = params.query.strip()
     matches = Customer.select().where(
         (Customer.organization == box.org)
         & (_contains(Customer.name, query) | _contains(Customer.phone, _digits_or(query)))
     )
+    mine = None if box.is_owner else box.member.id
+    if mine is not None:
+        attended = Appointment.select(Appointment.customer).where(Appointment.staff == mine)
+        matches = matches.where(Customer.id.in_(attended))
     return {
-        "customers": [_customer_history(box, c) for c in matches.order_by(Customer.id).limit(5)]
+        "customers": [
+            _customer_history(box, c, mine) for c in matches.order_by(Customer.id).limit(5)
+        ]
     }
 
 
@@ -831,37 +1040,48 @@ def _digits_or(query: str) -> str:
     return digits if len(digits) >= 4 else query
 
 
-def _customer_history(box: Toolbox, customer: Customer) -> Result:
-    visits = (
-        Appointment.select()
-        .where(Appointment.customer == customer)
-        .order_by(Appointment.start_at.desc())
-        .limit(6)
-    )
+def _customer_history(box: Toolbox, customer: Customer, staff_id: int | None) -> Result:
+    visits = Appointment.select().where(Appointment.customer == customer)
+    if staff_id is not None:
+        visits = visits.where(Appointment.staff == staff_id)
     return {
         "id": customer.id,
-        "name": customer.name,
+        "name": quoted(customer.name),
         "phone": customer.phone,
         "notes": customer.notes,
-        "appointments": [box.appointment(a) for a in visits],
+        "appointments": [
+            box.appointment(a) for a in visits.order_by(Appointment.start_at.desc()).limit(6)
+        ],
     }
 
 
 def block_time(box: Toolbox, params: BlockInput) -> Result:
     start, end = box.instant(params.start), box.instant(params.end)
-    member = box.member
-    blocked = business.add_time_off(member, start, end, params.reason)
+    staff_id = box.check_staff(params.staff_id)
+    member = box.member if staff_id is None else box.team.get(staff_id)
+    if member is None or not member.active:
+        raise Refusal("unknown_staff", f"No existe el personal {staff_id}.")
+    whose = "tu agenda" if member.id == box.member.id else f"la agenda de {member.name}"
+
+    def describe(blocked: AvailabilityException) -> tuple[str, Result]:
+        result = {
+            "blocked": {
+                "id": blocked.id,
+                "staff_id": member.id,
+                "staff_name": member.name,
+                "start": box.local_iso(start),
+                "end": box.local_iso(end),
+                "reason": blocked.reason,
+            }
+        }
+        return f"Bloqueé {whose} del {box.when(start)} al {box.when(end)}.", result
+
+    journal = box.journal(effects.BLOCKED, describe)
+    with database.atomic():
+        journal(business.add_time_off(member, start, end, params.reason))
     inside = appointments_overlapping(box.org.id, [member.id], start, end)
-    box.effects.append(f"Bloqueé tu agenda del {box.when(start)} al {box.when(end)}.")
-    return {
-        "blocked": {
-            "id": blocked.id,
-            "start": box.local_iso(start),
-            "end": box.local_iso(end),
-            "reason": blocked.reason,
-        },
-        "appointments_inside": [box.appointment(a) for a in inside],
-    }
+    result = journal.done()
+    return {**result, "appointments_inside": [box.appointment(a) for a in inside]}
 
 
 def present_options(box: Toolbox, params: PresentOptionsInput) -> Result:

@@ -29,12 +29,17 @@ class DeleteFaqInput(ToolInput):
 SPECS = (
     ToolSpec(
         SAVE,
-        "Owner only: save the business's answer to a question customers ask (payment "
-        "methods, parking, cancellation policy, Instagram, anything). The same question "
-        "again replaces its answer.",
+        "When the owner tells you the answer to a question customers ask (payment methods, "
+        "parking, cancellation policy, Instagram, anything): save it; the same question again "
+        "replaces its answer. Owner only. Returns the saved entry {faq: {id, question, answer}}.",
         SaveFaqInput,
     ),
-    ToolSpec(DELETE, "Owner only: delete one of the frequent questions by its id.", DeleteFaqInput),
+    ToolSpec(
+        DELETE,
+        "When the owner wants one of the frequent questions gone: delete it by the id shown in "
+        "«Preguntas frecuentes». Owner only. Returns the deleted entry {deleted: {…}}.",
+        DeleteFaqInput,
+    ),
 )
 
 

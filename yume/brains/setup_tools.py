@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, StringConstraints, ValidationError
 
 from yume import business, closures
+from yume.agenda import appointments_between
 from yume.brains.claude_tools import Outcome, ToolInput, error, input_schema
 from yume.brains.setup_flow import match_service
 from yume.errors import DomainError
@@ -216,7 +217,8 @@ def remove_staff_member(box: Toolbox, params: StaffId) -> Result:
         return error("forbidden", "No puedo quitar al dueño del equipo.")
     business.deactivate_staff(member)
     box.effects.append(f"Quité a {member.name} del equipo.")
-    return {"ok": True}
+    ahead = appointments_between(box.org.id, [member.id], box.now, box.now + timedelta(days=366))
+    return {"removed": member.name, "appointments_ahead": len(ahead)}
 
 
 def set_staff_schedule(box: Toolbox, params: ScheduleInput) -> Result:
@@ -259,57 +261,69 @@ def _closure(box: Toolbox, closure: closures.BusinessClosure) -> Result:
 Handler = Callable[["Toolbox", Any], Result]
 TOOLS: dict[str, tuple[str, type[ToolInput], Handler]] = {
     "get_setup": (
-        "Owner: the whole setup (business, services, opening hours, team with schedules, "
-        "upcoming closures) and `missing`: what still stops customers from booking. Call it "
-        "first when the business is not ready, and guide the owner one step at a time.",
+        "When the business is not ready yet, or before changing its setup: call it first. "
+        "Owner only. Returns the whole setup (business, services, opening hours, team with "
+        "schedules, upcoming closures) and `missing`, what still stops customers from booking; "
+        "guide the owner one step at a time.",
         NoInput,
         get_setup,
     ),
     "update_business": (
-        "Owner: change the business's name or address.",
+        "When the owner gives or corrects the business's name or address. Owner only. "
+        "Returns the business as saved.",
         BusinessInput,
         update_business,
     ),
     "add_services": (
-        "Owner: add services (or update the one with the same name): name, minutes, price "
-        "in MXN. Parse lists like 'corte 40 min 250, barba 30 min 150'.",
+        "When the owner lists services (e.g. 'corte 40 min 250, barba 30 min 150'): add them, "
+        "or update the one with the same name (name, minutes, price in MXN). Owner only. "
+        "Returns the services saved.",
         ServicesInput,
         add_services,
     ),
     "update_service": (
-        "Owner: change a service's name, minutes or price ('sube el corte a 280'), or remove it.",
+        "When the owner changes a service's name, minutes or price ('sube el corte a 280'), or "
+        "stops offering it. Owner only. Returns the service as saved.",
         ServiceChange,
         update_service,
     ),
     "set_opening_hours": (
-        "Owner: replace the weekly opening hours; days left out are closed.",
+        "When the owner says when the business opens: replace the weekly opening hours; days "
+        "left out are closed. Owner only. Returns the week as saved.",
         HoursInput,
         set_opening_hours,
     ),
     "add_staff_member": (
-        "Owner: add someone to the team with their phone, services and week (omit = the "
-        "opening hours).",
+        "When the owner adds someone to the team: their name, phone, services and week (omit "
+        "= the opening hours). Owner only. Returns the member as saved.",
         StaffInput,
         add_staff_member,
     ),
     "remove_staff_member": (
-        "Owner: someone no longer works here ('Pedro ya no trabaja aquí'); their "
-        "appointments stay and need reassigning.",
+        "When someone no longer works here ('Pedro ya no trabaja aquí'). Owner only. Returns "
+        "who was removed and their appointments still ahead, which stay and need reassigning.",
         StaffId,
         remove_staff_member,
     ),
     "set_staff_schedule": (
-        "Owner: replace one person's weekly schedule.",
+        "When the owner changes one person's weekly schedule: replace it. Owner only. Returns "
+        "the week as saved.",
         ScheduleInput,
         set_staff_schedule,
     ),
     "add_closure": (
-        "Owner: the whole business is closed on these local days ('cerramos el 25 de "
-        "diciembre'); nobody can be booked then. Reports appointments already inside.",
+        "When the whole business closes on some local days ('cerramos el 25 de diciembre'): "
+        "nobody can be booked then. Owner only. Returns the closure and the appointments "
+        "already inside it, to tell the owner.",
         ClosureInput,
         add_closure,
     ),
-    "remove_closure": ("Owner: undo a closure.", ClosureId, remove_closure),
+    "remove_closure": (
+        "When the owner reopens days they had closed: undo that closure. Owner only. Returns "
+        "the closure removed.",
+        ClosureId,
+        remove_closure,
+    ),
 }
 
 

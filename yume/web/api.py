@@ -581,7 +581,8 @@ def create_appointment(path: schemas.OrgPath, body: schemas.AppointmentCreate) -
     The customer is found by phone or created. Without `staff_id` the first free staff
     member who performs the service takes it. 409 `slot_unavailable` when the time is
     taken, or another booking refusal (`outside_hours`, `in_the_past`, `too_soon`,
-    `beyond_horizon`, `staff_cannot_perform`, `no_staff`).
+    `beyond_horizon`, `staff_cannot_perform`, `no_staff`, `too_many_appointments` when the
+    customer already holds `max_active_appointments` upcoming ones).
     """
     org = _org(path.org)
     get_bookable_service(org, body.service_id)  # 404 before anyone is created
