@@ -11,6 +11,8 @@ DEFAULT_DATABASE_URL = "sqlite:///yume.db"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
 DEFAULT_MODEL = "claude-haiku-4-5"
+# Meta documents webhook payloads of up to 3 MB (history sync chunks are the large ones).
+DEFAULT_WEBHOOK_MAX_BYTES = 3 * 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -46,6 +48,7 @@ class Config:
     model: str = DEFAULT_MODEL
     quiet_seconds: int = 2
     port: int = 8000
+    webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     demo_mode: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -73,4 +76,5 @@ class Config:
             model=env_str("YUME_MODEL", environ) or DEFAULT_MODEL,
             quiet_seconds=env_int("YUME_QUIET_SECONDS", 2, environ),
             port=env_int("PORT", 8000, environ),
+            webhook_max_bytes=env_int("YUME_WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, environ),
         )
