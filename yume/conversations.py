@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from yume.lifecycle import HIDDEN_STATUSES
 from yume.models import Conversation, Customer, Message, Organization, Staff, utcnow
 from yume.phones import InvalidPhone, normalize_phone, whatsapp_id
 
@@ -31,7 +32,7 @@ def find_staff(org: Organization, phone: str) -> Staff | None:
     return Staff.get_or_none((Staff.organization == org) & (Staff.phone == phone) & Staff.active)
 
 
-def _find(org: Organization, phone: str) -> Conversation | None:
+def find_conversation(org: Organization, phone: str) -> Conversation | None:
     return Conversation.get_or_none(
         (Conversation.organization == org) & (Conversation.phone == phone)
     )
@@ -69,14 +70,17 @@ def open_conversation(
 ) -> Conversation:
     """The conversation with this phone, created on first contact with the person behind it:
     a registered staff member, or a customer created with just the phone and profile name."""
-    conversation = _find(org, phone)
+    conversation = find_conversation(org, phone)
     if conversation is None:
         return _create(org, phone, wa_id, profile_name, user_id)
-    if (wa_id and conversation.wa_id != wa_id) or (
-        profile_name and conversation.profile_name != profile_name
+    if (
+        (wa_id and conversation.wa_id != wa_id)
+        or (profile_name and conversation.profile_name != profile_name)
+        or (user_id and conversation.user_id != user_id)
     ):
         conversation.wa_id = wa_id or conversation.wa_id
         conversation.profile_name = profile_name or conversation.profile_name
+        conversation.user_id = user_id or conversation.user_id
         conversation.save()
     return conversation
 
@@ -84,7 +88,7 @@ def open_conversation(
 def conversation_with(org: Organization, phone: str) -> Conversation:
     """The conversation to write to this E.164 phone: an existing one keeps the address
     WhatsApp gave us (521… for Mexican mobiles); a new one answers to the phone's WhatsApp id."""
-    return _find(org, phone) or _create(org, phone, wa_id=whatsapp_id(phone))
+    return find_conversation(org, phone) or _create(org, phone, wa_id=whatsapp_id(phone))
 
 
 def _identify(conversation: Conversation, org: Organization, phone: str, name: str | None) -> None:
@@ -211,9 +215,18 @@ def pending_inbound(conversation_id: int) -> list[Message]:
 
 
 def recent_history(conversation_id: int, before_id: int, limit: int = 20) -> list[Message]:
+    """The messages before `before_id`, oldest first, without the ones still waiting for
+    their turn (an edit takes its original's place in the burst, ahead of older ids) and
+    without what the person deleted or what an edit replaced (yume/lifecycle.py)."""
+    waiting = (Message.direction == "in") & Message.processed_at.is_null()
     rows = (
         Message.select()
-        .where((Message.conversation == conversation_id) & (Message.id < before_id))
+        .where(
+            (Message.conversation == conversation_id)
+            & (Message.id < before_id)
+            & Message.status.not_in(HIDDEN_STATUSES)
+            & ~waiting
+        )
         .order_by(Message.id.desc())
         .limit(limit)
     )

@@ -3,6 +3,11 @@
 Called by the ingest job (jobs/ingest.py) for each journalled delivery, with `now` = when
 the webhook received it. A message id is unique in the database, so a webhook delivered
 twice, a second or a day apart, is stored once and answered once.
+
+Each event is stored on its own (a savepoint): one that fails (a bug, a value the database
+refuses) is rolled back and reported in `failures`, and never holds back the other people's
+messages in the same delivery. Storing is idempotent, so the delivery can be replayed after
+a fix and only the failed event is new.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from yume import conversations
-from yume.db import database, is_postgres
+from yume import conversations, identity, lifecycle
+from yume.db import database
 from yume.models import Conversation, Customer, Message, Organization, utcnow
-from yume.phones import InvalidPhone, normalize_phone
+from yume.phones import InvalidPhone, normalize_phone, same_phone
 from yume.whatsapp.client import WINDOW_CLOSED
 from yume.whatsapp.payloads import (
     ContactSync,
@@ -52,6 +57,15 @@ class Work:
     argument: int
 
 
+@dataclass(frozen=True)
+class Failure:
+    """An event of the delivery that could not be stored (the others were)."""
+
+    index: int
+    event: str
+    error: str
+
+
 class Inbox:
     """One webhook body's worth of storing; caches organizations by phone_number_id.
     `now` is when the delivery arrived: messages are stamped with it, so a quiet window
@@ -61,6 +75,7 @@ class Inbox:
         self.now = now or utcnow()
         self._orgs: dict[str, Organization | None] = {}
         self.work: list[Work] = []
+        self.failures: list[Failure] = []
 
     def org(self, phone_number_id: str | None) -> Organization | None:
         if not phone_number_id:
@@ -83,60 +98,90 @@ class Inbox:
             Ignored: self.ignored,
         }
         with database.atomic():  # one commit per webhook, however many events it holds
-            for event in events:
-                handlers[type(event)](event)
+            for index, event in enumerate(events):
+                self._store_one(index, event, handlers[type(event)])
         return list(dict.fromkeys(self.work))
 
+    def _store_one(self, index: int, event: Any, handler: Any) -> None:
+        """One event in a savepoint: its failure takes back only what it wrote."""
+        work_before = len(self.work)
+        try:
+            with database.atomic():
+                handler(event)
+        except Exception as exc:
+            del self.work[work_before:]
+            self.failures.append(Failure(index, type(event).__name__, repr(exc)[:500]))
+            log.exception("webhook.event-failed index=%s event=%s", index, type(event).__name__)
+
     def _conversation(
-        self, phone_number_id: str | None, wa_id: str, **extra: Any
+        self,
+        phone_number_id: str | None,
+        wa_id: str,
+        user_id: str | None = None,
+        profile_name: str | None = None,
     ) -> Conversation | None:
-        """The conversation with `wa_id` at the business that owns `phone_number_id`; None
-        when the number is not ours or the sender cannot be read."""
+        """The conversation with this person (by BSUID or phone) at the business that owns
+        `phone_number_id`; None when the number is not ours or the sender cannot be read."""
         org = self.org(phone_number_id)
         if org is None:
             return None
-        try:
-            key = conversations.conversation_key(wa_id, extra.get("user_id"))
-        except InvalidPhone:
-            log.warning("webhook.unreadable-sender org=%s wa_id=%r", org.id, wa_id)
-            return None
-        return conversations.open_conversation(org, key, wa_id=wa_id or None, **extra)
+        conversation = identity.conversation_for(org, wa_id, user_id, profile_name)
+        if conversation is None:
+            log.warning("webhook.unreadable-sender org=%s", org.id)
+        return conversation
 
     def inbound(self, event: Inbound) -> None:
         conversation = self._conversation(
-            event.phone_number_id,
-            event.wa_id,
-            profile_name=event.profile_name,
-            user_id=event.user_id,
+            event.phone_number_id, event.wa_id, event.user_id, event.profile_name
         )
         if conversation is None:
             return
         silent = event.kind in SILENT_KINDS
+        status, kind, sent_at = ("noted" if silent else "received"), event.kind, event.timestamp
+        if event.kind == "edit":
+            placement, original_at = lifecycle.edit_placement(event.context_id, self.now)
+            if placement == "pending":  # it replaces the text waiting for its turn
+                kind, sent_at = event.details.get("edited_kind") or "text", original_at
+            silent = placement == "silent"
+        elif event.kind != "revoke":
+            late = lifecycle.arriving_late(event.message_id)  # deleted or edited already
+            silent, status = (True, late) if late else (silent, status)
         inserted = _insert_message(
             conversation=conversation,
             created_at=self.now,
             wa_message_id=event.message_id,
             direction="in",
             author="staff" if conversation.staff_id else "customer",
-            kind=event.kind,
+            kind=kind,
             text=event.text,
             payload={
                 "reply_id": event.reply_id,
                 "context_id": event.context_id,
                 "media_id": event.media_id,
                 "mime_type": event.mime_type,
+                **event.details,
             },
-            sent_at=event.timestamp,
+            sent_at=sent_at or event.timestamp,
             processed_at=self.now if silent else None,
-            status="noted" if silent else "received",
+            status="noted" if silent and status == "received" else status,
+            about_wamid=event.context_id if event.kind in ("edit", "revoke") else None,
         )
-        if inserted:
-            conversations.note_inbound(conversation.id, event.timestamp)
-            if not silent:
-                self.work.append(Work(PROCESS_CONVERSATION, conversation.id))
+        if not inserted:
+            return
+        conversations.note_inbound(conversation.id, event.timestamp)
+        if event.kind == "revoke":
+            lifecycle.revoke(event.context_id, self.now)
+        elif event.kind == "system" and event.details.get("system"):
+            identity.changed_number(conversation, event.details["system"])
+        if not silent:
+            self.work.append(Work(PROCESS_CONVERSATION, conversation.id))
 
     def echo(self, event: Echo) -> None:
-        conversation = self._conversation(event.phone_number_id, event.to)
+        customer_side = _echo_counterpart(event)
+        if customer_side is None:
+            log.warning("webhook.echo-not-ours phone_number_id=%s", event.phone_number_id)
+            return
+        conversation = self._conversation(event.phone_number_id, customer_side, event.to_user_id)
         if conversation is None:
             return
         inserted = _insert_message(
@@ -156,6 +201,8 @@ class Inbox:
 
     def status(self, event: StatusUpdate) -> None:
         message = Message.get_or_none(Message.wa_message_id == event.message_id)
+        if message is None:
+            message = _lost_send(event)
         if message is None:
             return  # a status for a message sent by another app, or before our time
         if event.status == "failed":
@@ -220,12 +267,45 @@ class Inbox:
 
 
 def _insert_message(**fields: Any) -> bool:
-    """Insert unless this WhatsApp message id is already stored; True if it was new."""
-    row_id = Message.insert(**fields).on_conflict_ignore().execute()
-    if not row_id:
-        return False
-    if is_postgres():  # ON CONFLICT DO NOTHING RETURNING id: no id means it was there
-        return True
-    # SQLite reports the last rowid even when INSERT OR IGNORE skipped the row.
-    stored = Message.get_or_none(Message.wa_message_id == fields["wa_message_id"])
-    return stored is not None and stored.id == row_id
+    """Insert unless this WhatsApp message id is already stored; True if it was new. The
+    driver's count of inserted rows says so on both databases (SQLite's last rowid does not:
+    it is the previous insert's when INSERT OR IGNORE skipped the row)."""
+    cursor = database.execute(Message.insert(**fields).on_conflict_ignore())
+    return cursor.rowcount == 1
+
+
+def _echo_counterpart(event: Echo) -> str | None:
+    """The customer's side of an owner echo: `to`, when the echo comes from the business's
+    own number (the delivery's display_phone_number). An echo whose parties are swapped is
+    read the right way round; one that involves some other number is not ours (None)."""
+    business = event.business_number
+    if not business:
+        return event.to
+    if event.sender and not same_phone(event.sender, business):
+        return event.sender if event.to and same_phone(event.to, business) else None
+    if event.to and same_phone(event.to, business):
+        return None  # the business writing to itself
+    return event.to
+
+
+CALLBACK_PREFIX = "yume:"  # biz_opaque_callback_data on every send: "yume:<message id>"
+
+
+def _lost_send(event: StatusUpdate) -> Message | None:
+    """A send whose answer we never recorded (a crash, a timeout after the request went out):
+    Meta's status names it by our callback note, and gives it its WhatsApp id."""
+    note = event.callback or ""
+    if not note.startswith(CALLBACK_PREFIX) or not note[len(CALLBACK_PREFIX) :].isdigit():
+        return None
+    message_id = int(note[len(CALLBACK_PREFIX) :])
+    adopted = (
+        Message.update(wa_message_id=event.message_id)
+        .where(
+            (Message.id == message_id)
+            & (Message.direction == "out")
+            & Message.wa_message_id.is_null()
+            & Message.status.in_(("sending", "unknown"))
+        )
+        .execute()
+    )
+    return Message.get_by_id(message_id) if adopted else None

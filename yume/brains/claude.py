@@ -49,6 +49,7 @@ from yume.brains.claude_tools import PRESENT_OPTIONS, Outcome, Toolbox, error, o
 from yume.brains.claude_tools import tool_definitions as tools_for
 from yume.brains.usage import record
 from yume.config import Config
+from yume.message_notes import context_note
 from yume.models import ACTIVE_STATUSES, Appointment, Conversation, Message
 from yume.queue import resolve
 
@@ -384,6 +385,11 @@ def history_text(message: Message) -> str:
 
 def describe(message: Message) -> str:
     """A message as words for Claude; media as a short note in brackets."""
+    said, note = _describe(message), context_note(message)  # issue 13: ad, order items
+    return f"{said}\n{note}" if note else said
+
+
+def _describe(message: Message) -> str:
     kind, text = message.kind, (message.text or "").strip()
     if kind in ("button_reply", "list_reply", "template_button"):
         reply_id = (message.payload or {}).get("reply_id")
