@@ -125,11 +125,13 @@ class JobRunner:
         self.failures: list[BaseException] = []
 
     def run(self) -> int:
-        """Run every job due now; return how many ran."""
+        """Run every job due now; return how many ran. Jobs enqueued with a delay wait, as
+        they wait in RQ's scheduled registry (a job that comes back later never loops)."""
         if not self.redis_url:
             ran = 0
-            while self.queue.jobs:
-                job, args, _delay = self.queue.jobs.pop(0)
+            while any(delay <= 0 for _job, _args, delay in self.queue.jobs):
+                due = next(i for i, (_j, _a, delay) in enumerate(self.queue.jobs) if delay <= 0)
+                job, args, _delay = self.queue.jobs.pop(due)
                 ran += 1
                 try:
                     from yume.queue import resolve

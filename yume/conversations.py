@@ -11,7 +11,9 @@ from yume.models import Conversation, Customer, Message, Organization, Staff, ut
 from yume.phones import InvalidPhone, normalize_phone, whatsapp_id
 
 WINDOW = timedelta(hours=24)
-LEASE = timedelta(seconds=150)  # longer than a job's timeout: a crashed worker's lease expires
+# A short lease, renewed by a heartbeat while the turn runs (yume/lease.py): a crashed
+# worker's conversation is free again within LEASE, however long turns may take.
+LEASE = timedelta(seconds=10)
 PAUSE_COMMAND = "/pausa"
 RESUME_COMMAND = "/yume"
 LONG_PAUSE = timedelta(days=30)
@@ -196,6 +198,24 @@ def release_lease(conversation_id: int, token: str) -> None:
     Conversation.update(lease_until=None, lease_owner=None).where(
         (Conversation.id == conversation_id) & (Conversation.lease_owner == token)
     ).execute()
+
+
+def renew_lease(conversation_id: int, token: str, now: datetime) -> bool:
+    """Extend our lease by LEASE from `now`; False if it is no longer ours."""
+    renewed = (
+        Conversation.update(lease_until=now + LEASE)
+        .where((Conversation.id == conversation_id) & (Conversation.lease_owner == token))
+        .execute()
+    )
+    return renewed == 1
+
+
+def lease_left(conversation_id: int, now: datetime) -> float:
+    """Seconds until the conversation's lease runs out (0 when free)."""
+    row = Conversation.get_or_none(Conversation.id == conversation_id)
+    if row is None or row.lease_until is None:
+        return 0.0
+    return max(0.0, (row.lease_until - now).total_seconds())
 
 
 # -- messages ------------------------------------------------------------------------------
