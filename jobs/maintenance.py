@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from jobs.outbound import JOB as DELIVER_JOB
 from jobs.runtime import current
-from yume import conversations
+from yume import conversations, delivery
 from yume.db import database
 from yume.inbox import PROCESS_CONVERSATION
 from yume.models import Conversation, Message, utcnow
@@ -35,14 +35,23 @@ def reconcile() -> dict[str, int]:
         journalled = _journal_waiting(utcnow() - GRACE)
         if journalled:
             queue.enqueue_unless_pending(INGEST_JOB)
-    if waiting or stuck or journalled:
+        told = delivery.settle_stuck_sends(utcnow())  # cut-short sends: the owner is told
+        for owner_conversation in told:
+            queue.enqueue(DELIVER_JOB, owner_conversation)
+    if waiting or stuck or journalled or told:
         log.info(
-            "reconcile.requeued conversations=%s sends=%s deliveries=%s",
+            "reconcile.requeued conversations=%s sends=%s deliveries=%s unsettled=%s",
             waiting,
             stuck,
             journalled,
+            len(told),
         )
-    return {"conversations": len(waiting), "sends": len(stuck), "deliveries": journalled}
+    return {
+        "conversations": len(waiting),
+        "sends": len(stuck),
+        "deliveries": journalled,
+        "unsettled": len(told),
+    }
 
 
 def _journal_waiting(cutoff) -> int:

@@ -197,7 +197,7 @@ def test_it_rebuilds_lost_jobs_from_the_database(wa, cast, jobs, fake_graph):
     else:
         jobs.queue.jobs.clear()
     Message.update(created_at=utcnow() - timedelta(minutes=2)).execute()
-    assert reconcile() == {"conversations": 1, "sends": 0, "deliveries": 0}
+    assert reconcile() == {"conversations": 1, "sends": 0, "deliveries": 0, "unsettled": 0}
     jobs.run()
     assert len(texts_sent(fake_graph)) == 1
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from yume import conversations, identity, lifecycle
 from yume.db import database
+from yume.delivery import noted_message_id
 from yume.models import Conversation, Customer, Message, Organization, utcnow
 from yume.phones import InvalidPhone, normalize_phone, same_phone
 from yume.whatsapp.client import WINDOW_CLOSED
@@ -288,16 +289,12 @@ def _echo_counterpart(event: Echo) -> str | None:
     return event.to
 
 
-CALLBACK_PREFIX = "yume:"  # biz_opaque_callback_data on every send: "yume:<message id>"
-
-
 def _lost_send(event: StatusUpdate) -> Message | None:
     """A send whose answer we never recorded (a crash, a timeout after the request went out):
     Meta's status names it by our callback note, and gives it its WhatsApp id."""
-    note = event.callback or ""
-    if not note.startswith(CALLBACK_PREFIX) or not note[len(CALLBACK_PREFIX) :].isdigit():
+    message_id = noted_message_id(event.callback)
+    if message_id is None:
         return None
-    message_id = int(note[len(CALLBACK_PREFIX) :])
     adopted = (
         Message.update(wa_message_id=event.message_id)
         .where(

@@ -18,7 +18,8 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
 import requests
@@ -88,6 +89,7 @@ ROW_ID_MAX = 200
 SECTION_TITLE_MAX = 24
 LIST_BUTTON_MAX = 20
 TEMPLATE_BUTTONS_MAX = 10
+CALLBACK_DATA_MAX = 512
 ELLIPSIS = "…"
 DEFAULT_LIST_BUTTON = "Ver opciones"
 
@@ -372,6 +374,18 @@ class WhatsAppClient:
         self.transport = transport
         self.phone_number_id = phone_number_id
         self.token = token
+        self._callback_data: str | None = None
+
+    @contextmanager
+    def noting(self, callback_data: str) -> Iterator[None]:
+        """Messages sent inside carry `callback_data` (Meta's biz_opaque_callback_data, at
+        most 512 characters), which comes back in every status of the message: a send whose
+        answer was lost can still be matched to its row."""
+        self._callback_data = callback_data[:CALLBACK_DATA_MAX]
+        try:
+            yield
+        finally:
+            self._callback_data = None
 
     def send_text(self, to: str, body: str, reply_to: str | None = None) -> str:
         """Send a text (cut to 4096 characters; splitting is the caller's business)."""
@@ -493,6 +507,8 @@ class WhatsAppClient:
             "to": recipient(to),
             **message,
         }
+        if self._callback_data:
+            payload["biz_opaque_callback_data"] = self._callback_data
         answer = self.transport.post(self._messages_path, payload, self.token)
         try:
             return str(answer["messages"][0]["id"])
