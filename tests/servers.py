@@ -27,3 +27,17 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: 
         except requests.ConnectionError:
             assert time.monotonic() < deadline and process.poll() is None, log.read_text()[-3000:]
             time.sleep(0.2)
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found

@@ -20,7 +20,7 @@ import requests
 from tests import webhooks
 from tests.brains import EchoBrain
 from tests.conftest import DATABASE_URL, REDIS_URL
-from tests.servers import free_port, wait_until_serving
+from tests.servers import children_of, free_port, wait_until_serving
 from yume.app import create_app
 from yume.chat import Simulator
 from yume.whatsapp.signature import sign
@@ -169,7 +169,7 @@ def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
     try:
         url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
         wait_until_serving(url, dyno, log_path)
-        children = _children(dyno.pid)
+        children = children_of(dyno.pid)
         assert len(children) == 2  # gunicorn's master and the RQ worker
         body = json.dumps(webhooks.text("5215599998888", "hola")).encode()
         signed = {"X-Hub-Signature-256": sign(webhooks.APP_SECRET, body)}
@@ -187,19 +187,6 @@ def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
     finally:
         if dyno.poll() is None:
             dyno.kill()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _is_zombie(pid: int) -> bool:
