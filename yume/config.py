@@ -13,6 +13,8 @@ DEFAULT_API_VERSION = "v23.0"
 DEFAULT_MODEL = "claude-haiku-4-5"
 # Meta documents webhook payloads of up to 3 MB (history sync chunks are the large ones).
 DEFAULT_WEBHOOK_MAX_BYTES = 3 * 1024 * 1024
+# The admin token opens every business's data and the queues: long enough not to be guessed.
+ADMIN_TOKEN_MIN_LENGTH = 32
 
 
 class ConfigError(ValueError):
@@ -32,6 +34,24 @@ def env_int(name: str, default: int, environ: dict[str, str]) -> int:
 def env_str(name: str, environ: dict[str, str]) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
+
+
+def admin_token(environ: dict[str, str]) -> str | None:
+    token = env_str("YUME_ADMIN_TOKEN", environ)
+    if token is not None and len(token) < ADMIN_TOKEN_MIN_LENGTH:
+        raise ConfigError(
+            f"YUME_ADMIN_TOKEN must be at least {ADMIN_TOKEN_MIN_LENGTH} characters "
+            f"(it has {len(token)}); make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return token
+
+
+def positive_int(name: str, default: int, environ: dict[str, str]) -> int:
+    value = env_int(name, default, environ)
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, got {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ class Config:
         return cls(
             database_url=env_str("DATABASE_URL", environ) or DEFAULT_DATABASE_URL,
             redis_url=env_str("REDIS_URL", environ),
-            admin_token=env_str("YUME_ADMIN_TOKEN", environ),
+            admin_token=admin_token(environ),
             meta_app_secret=env_str("META_APP_SECRET", environ),
             meta_verify_token=env_str("META_WEBHOOK_VERIFY_TOKEN", environ),
             meta_app_id=env_str("META_APP_ID", environ),
@@ -76,5 +96,7 @@ class Config:
             model=env_str("YUME_MODEL", environ) or DEFAULT_MODEL,
             quiet_seconds=env_int("YUME_QUIET_SECONDS", 2, environ),
             port=env_int("PORT", 8000, environ),
-            webhook_max_bytes=env_int("YUME_WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, environ),
+            webhook_max_bytes=positive_int(
+                "YUME_WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, environ
+            ),
         )
