@@ -3,13 +3,22 @@ the one thing only the database knows is PostgreSQL's no-overlap exclusion const
 
 from playhouse.schema_diff import diff_models
 
+from yume.api_tokens import ApiToken
 from yume.brains.usage import ClaudeUsage
 from yume.db import database, is_postgres
 from yume.models import ALL_MODELS
 from yume.reminders_models import AgendaDelivery, AppointmentEvent, Reminder
 from yume.webhook_journal import InboundWebhook
 
-MODELS = [*ALL_MODELS, InboundWebhook, AppointmentEvent, Reminder, AgendaDelivery, ClaudeUsage]
+MODELS = [
+    *ALL_MODELS,
+    InboundWebhook,
+    AppointmentEvent,
+    Reminder,
+    AgendaDelivery,
+    ClaudeUsage,
+    ApiToken,
+]
 EXCLUSION = "appointment_staff_no_overlap"
 
 
