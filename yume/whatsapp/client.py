@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -93,6 +94,8 @@ CALLBACK_DATA_MAX = 512
 ELLIPSIS = "…"
 DEFAULT_LIST_BUTTON = "Ver opciones"
 
+# Where Meta serves the Graph API and media downloads (lookaside.fbsbx.com, *.fbcdn.net…).
+META_DOMAINS = ("facebook.com", "fbsbx.com", "fbcdn.net", "whatsapp.net", "whatsapp.com")
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
 USER_AGENT = "Yume/1.0 (WhatsApp receptionist; python-requests)"
@@ -283,7 +286,22 @@ class GraphTransport:
         return _json_object(response)
 
     def get(self, path_or_url: str, token: str) -> requests.Response:
-        return self._request("GET", self.url(path_or_url), token)
+        url = self.url(path_or_url)
+        if not self.may_carry_token(url):
+            host = urlsplit(url).hostname
+            raise WhatsAppError(f"refusing to send the access token to {host}", kind="permanent")
+        return self._request("GET", url, token)
+
+    def may_carry_token(self, url: str) -> bool:
+        """The business's access token goes only to Meta (media download links live on
+        Meta's CDNs) or to the Graph URL we were configured with; a media URL pointing
+        anywhere else is refused, token and all."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host == (urlsplit(self.base_url).hostname or "").lower():
+            return True
+        return urlsplit(url).scheme == "https" and any(
+            host == domain or host.endswith("." + domain) for domain in META_DOMAINS
+        )
 
     def _request(
         self, method: str, url: str, token: str, payload: Mapping[str, Any] | None = None
