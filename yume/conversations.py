@@ -8,26 +8,15 @@ from typing import Any
 
 from yume.lifecycle import HIDDEN_STATUSES
 from yume.models import Conversation, Customer, Message, Organization, Staff, utcnow
-from yume.phones import InvalidPhone, normalize_phone, whatsapp_id
+from yume.phones import whatsapp_id
 
 WINDOW = timedelta(hours=24)
 # A short lease, renewed by a heartbeat while the turn runs (yume/lease.py): a crashed
 # worker's conversation is free again within LEASE, however long turns may take.
-LEASE = timedelta(seconds=10)
+LEASE = timedelta(seconds=6)
 PAUSE_COMMAND = "/pausa"
 RESUME_COMMAND = "/yume"
 LONG_PAUSE = timedelta(days=30)
-
-
-def conversation_key(wa_id: str, user_id: str | None = None) -> str:
-    """The phone key of a conversation: E.164 through the one normaliser, or the BSUID
-    for a username adopter who wrote without a phone number."""
-    try:
-        return normalize_phone(wa_id)
-    except InvalidPhone:
-        if user_id:
-            return user_id
-        raise
 
 
 def find_staff(org: Organization, phone: str) -> Staff | None:

@@ -1,6 +1,6 @@
 """One worker at a time per conversation, and never a conversation stuck behind a dead one.
 
-The lease is short (conversations.LEASE, 10 s) and a heartbeat thread renews it every
+The lease is short (conversations.LEASE, 6 s) and a heartbeat thread renews it every
 HEARTBEAT_SECONDS while the turn runs, however long Claude takes. A worker killed mid-turn
 stops renewing, so its conversation is free again within the lease; a job that found the
 conversation busy comes back when the lease would run out (jobs/inbound.py), so the work is
@@ -21,7 +21,7 @@ from yume.models import utcnow
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 3.0
+HEARTBEAT_SECONDS = 2.0
 
 
 class Heartbeat:
