@@ -51,8 +51,8 @@ def run_worker(config: Config, burst: bool = False) -> None:
     backoff = Backoff()
     while not stopping.is_set():
         started = time.monotonic()
+        connection = Redis.from_url(config.redis_url)
         try:
-            connection = Redis.from_url(config.redis_url)
             connection.ping()
             reconcile(fresh=True)  # turns, sends and deliveries whose jobs may be gone,
             reconcile_reminders()  # appointment events and reminder jobs
@@ -64,6 +64,8 @@ def run_worker(config: Config, burst: bool = False) -> None:
             log.warning("worker.restarting: RQ's loop ended on an error (Redis away?)")
         except Exception as exc:  # Redis (or the database) away: wait, then start again
             log.warning("worker.waiting %s: %s", type(exc).__name__, exc)
+        finally:
+            connection.close()
         if time.monotonic() - started > 30:
             backoff.reset()
         backoff.wait()
