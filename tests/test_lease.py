@@ -4,22 +4,17 @@ job that found it busy comes back for the work."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 from jobs.inbound import process_conversation, run_turn
 from tests import webhooks
-from tests.conftest import DATABASE_URL
+from tests.servers import turn_in_a_process
 from yume import conversations, lease
 from yume.db import database
 from yume.models import Conversation, utcnow
 
-ROOT = Path(__file__).resolve().parent.parent
 CUSTOMER_WA = "5215599998888"
 
 
@@ -58,20 +53,9 @@ def test_a_worker_killed_mid_turn_frees_its_conversation_within_seconds(
     webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
     jobs.ingest()
     conversation_id = Conversation.get().id
-    env = {
-        **os.environ,
-        "DATABASE_URL": DATABASE_URL,
-        "META_GRAPH_URL": fake_graph.url,
-        "YUME_BRAIN": "tests.brains.SlowBrain",
-        "SLOW_BRAIN_SECONDS": "60",
-        "YUME_QUIET_SECONDS": "0",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("REDIS_URL", None)
-    script = (
-        f"from jobs.inbound import process_conversation; process_conversation({conversation_id})"
+    worker = turn_in_a_process(
+        conversation_id, fake_graph.url, "tests.brains.SlowBrain", SLOW_BRAIN_SECONDS="60"
     )
-    worker = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 30
         while Conversation.get_by_id(conversation_id).lease_owner is None:

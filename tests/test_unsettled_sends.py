@@ -4,20 +4,16 @@ still `sending` a minute later without one becomes `unknown` and the owner is to
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from jobs.maintenance import reconcile
 from tests import webhooks
-from tests.conftest import DATABASE_URL
+from tests.fixtures_graph import meta_answering_too_late
+from tests.servers import turn_in_a_process
 from yume.models import Conversation, Message, utcnow
 
-ROOT = Path(__file__).resolve().parent.parent
 CUSTOMER_WA = "5215599998888"
 OWNER_WA = "525511112222"
 
@@ -33,19 +29,7 @@ def to_customer(fake_graph) -> list[dict]:
 def kill_worker_mid_send(conversation_id: int, fake_graph) -> None:
     """A worker process takes the turn; Meta is slow to answer the send; the worker dies."""
     fake_graph.delay_next(5, match=lambda r: r.is_message)
-    env = {
-        **os.environ,
-        "DATABASE_URL": DATABASE_URL,
-        "META_GRAPH_URL": fake_graph.url,
-        "YUME_BRAIN": "tests.brains.EchoBrain",
-        "YUME_QUIET_SECONDS": "0",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("REDIS_URL", None)
-    script = (
-        f"from jobs.inbound import process_conversation; process_conversation({conversation_id})"
-    )
-    worker = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env)
+    worker = turn_in_a_process(conversation_id, fake_graph.url, "tests.brains.EchoBrain")
     try:
         deadline = time.monotonic() + 30
         while not to_customer(fake_graph):  # the request reached Meta
@@ -114,18 +98,9 @@ def test_a_send_cut_short_with_no_word_from_meta_is_unknown_and_the_owner_told(
 
 
 def test_a_timed_out_send_is_settled_when_its_status_comes(wa, cast, jobs, fake_graph):
-    from yume import delivery
-    from yume.whatsapp.client import GraphTransport
-
-    fake_graph.delay_next(2, match=lambda r: r.is_message)
-    delivery.set_transport_factory(
-        lambda c: GraphTransport(c.meta_graph_url, c.meta_api_version, read_timeout=0.5)
-    )
-    try:
+    with meta_answering_too_late(fake_graph):
         webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
         jobs.run()
-    finally:
-        delivery.set_transport_factory(None)
     assert outbound().status == "unknown"
     status = webhooks.status("wamid.LATE-ANSWER", "read")
     item = status["entry"][0]["changes"][0]["value"]["statuses"][0]
