@@ -137,16 +137,8 @@ class Inbox:
         )
         if conversation is None:
             return
-        silent = event.kind in SILENT_KINDS
-        status, kind, sent_at = ("noted" if silent else "received"), event.kind, event.timestamp
-        if event.kind == "edit":
-            placement, original_at = lifecycle.edit_placement(event.context_id, self.now)
-            if placement == "pending":  # it replaces the text waiting for its turn
-                kind, sent_at = event.details.get("edited_kind") or "text", original_at
-            silent = placement == "silent"
-        elif event.kind != "revoke":
-            late = lifecycle.arriving_late(event.message_id)  # deleted or edited already
-            silent, status = (True, late) if late else (silent, status)
+        kind, sent_at, status = self._placement(event)
+        silent = status != "received"
         inserted = _insert_message(
             conversation=conversation,
             created_at=self.now,
@@ -162,9 +154,9 @@ class Inbox:
                 "mime_type": event.mime_type,
                 **event.details,
             },
-            sent_at=sent_at or event.timestamp,
+            sent_at=sent_at,
             processed_at=self.now if silent else None,
-            status="noted" if silent and status == "received" else status,
+            status=status,
             about_wamid=event.context_id if event.kind in ("edit", "revoke") else None,
         )
         if not inserted:
@@ -176,6 +168,21 @@ class Inbox:
             identity.changed_number(conversation, event.details["system"])
         if not silent:
             self.work.append(Work(PROCESS_CONVERSATION, conversation.id))
+
+    def _placement(self, event: Inbound) -> tuple[str, datetime, str]:
+        """How to store an inbound message: its kind, its place among the messages (WhatsApp
+        time) and its status: "received" waits for a turn; "noted", "revoked" and "edited"
+        do not (yume/lifecycle.py)."""
+        if event.kind == "edit":
+            placement, original_at = lifecycle.edit_placement(event.context_id, self.now)
+            if placement == "pending":  # it replaces the text waiting for its turn
+                kind = event.details.get("edited_kind") or "text"
+                return kind, original_at or event.timestamp, "received"
+            return event.kind, event.timestamp, "noted" if placement == "silent" else "received"
+        if event.kind in SILENT_KINDS:
+            return event.kind, event.timestamp, "noted"
+        late = lifecycle.arriving_late(event.message_id)  # deleted or edited already
+        return event.kind, event.timestamp, late or "received"
 
     def echo(self, event: Echo) -> None:
         customer_side = _echo_counterpart(event)
