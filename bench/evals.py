@@ -60,7 +60,7 @@ import anthropic  # noqa: E402
 
 from bench.eval_dialogues import DIALOGUES, Dialogue  # noqa: E402
 from bench.eval_graders import Seen, grade, self_check  # noqa: E402
-from yume import conversations  # noqa: E402
+from yume import conversations, handover  # noqa: E402
 from yume.brain import BrainUnavailable, Reply, Text, Turn  # noqa: E402
 from yume.config import Config  # noqa: E402
 from yume.db import database, open_database  # noqa: E402
@@ -383,8 +383,8 @@ def take_turn(
         reply = respond(conversation, new, now, brain)
     conversations.claim_inbound(new, now)
     queue_actions(conversation, reply.actions, now)
-    if reply.handover:
-        conversations.pause(conversation, now)
+    if reply.handover:  # as jobs/inbound.py does: one hand-over state machine
+        handover.hand_over(conversation, reply.handover_reason or reply.notify_owner, now)
     Message.update(status="sent").where(Message.status == "queued").execute()
     texts = [a.body for a in reply.actions if hasattr(a, "body")]
     return [m.text for m in new if m.text], texts

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from jobs.outbound import JOB as DELIVER
 from jobs.runtime import current
-from yume import conversations, delivery, handover, owner_controls, reminder_replies
+from yume import conversations, delivery, handover, lease, owner_controls, reminder_replies
 from yume.brain import BrainUnavailable, Reply, Text, Turn, load_brain
 from yume.config import Config
 from yume.db import database
@@ -38,20 +38,24 @@ def process_conversation(conversation_id: int) -> str:
     config = current()
     with database.connection_context():
         outcome = run_turn(conversation_id, config, utcnow())
-        if outcome in ("answered", "paused") and conversations.pending_inbound(conversation_id):
+        queue = get_queue(config.redis_url)
+        if outcome == "busy" and conversations.pending_inbound(conversation_id):
+            # come back when the lease would run out, in case its holder died (issue 13)
+            left = conversations.lease_left(conversation_id, utcnow())
+            queue.enqueue(JOB, conversation_id, delay=left + 1)
+        elif outcome in ("answered", "paused", "raced") and conversations.pending_inbound(
+            conversation_id
+        ):
             # written while we were busy: the job that found us busy left it to us
-            get_queue(config.redis_url).enqueue(JOB, conversation_id, delay=config.quiet_seconds)
+            queue.enqueue(JOB, conversation_id, delay=config.quiet_seconds)
         return outcome
 
 
 def run_turn(conversation_id: int, config: Config, now: datetime) -> str:
-    token = conversations.acquire_lease(conversation_id, now)
-    if token is None:
-        return "busy"
-    try:
+    with lease.held(conversation_id, now) as token:
+        if token is None:
+            return "busy"
         return _turn(conversation_id, config, now)
-    finally:
-        conversations.release_lease(conversation_id, token)
 
 
 def _turn(conversation_id: int, config: Config, now: datetime) -> str:

@@ -3,9 +3,11 @@ takeovers… (yume/inbox.py) and the turns they call for, exactly once.
 
 Each journal row is claimed, stored and deleted in one transaction (`FOR UPDATE SKIP LOCKED`
 on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so two workers never ingest the same delivery,
-and a crash leaves it in the journal for the next run. A row that fails is kept with its
-error and its attempt count; after `MAX_ATTEMPTS` it waits for ops, and the job fails so
-rq-dashboard shows it.
+and a crash leaves it in the journal for the next run. Each event of a delivery is stored on
+its own (yume/inbox.py): the good ones are committed and answered at once, and a delivery
+with an event that failed is kept with its error and its attempt count; after
+`MAX_ATTEMPTS` it waits for ops, and the job fails so rq-dashboard shows it. Replaying it
+after the fix (`python -m yume journal --retry`) stores only what was missing.
 """
 
 from __future__ import annotations
@@ -86,16 +88,28 @@ def _ingest_one(row_id: int, queue: JobQueue, config: Config) -> bool | None:
             row = query.first()
             if row is None:
                 return None
-            work = Inbox(now=row.received_at).store(parse_webhook(_decode(row)))
-            row.delete_instance()
+            inbox = Inbox(now=row.received_at)
+            work = inbox.store(parse_webhook(_decode(row)))
+            if inbox.failures:  # the rest is stored; this delivery is kept for a retry
+                _keep(
+                    row_id,
+                    "; ".join(f"event {f.index} ({f.event}): {f.error}" for f in inbox.failures),
+                )
+            else:
+                row.delete_instance()
     except Exception as exc:  # a database error or a bug: keep the delivery, say why
         log.exception("webhook.ingest-failed row=%s", row_id)
-        InboundWebhook.update(
-            attempts=InboundWebhook.attempts + 1, last_error=repr(exc)[:2000]
-        ).where(InboundWebhook.id == row_id).execute()
+        _keep(row_id, repr(exc))
         return False
     _enqueue(work, row.received_at, queue, config)
-    return True
+    return not inbox.failures
+
+
+def _keep(row_id: int, error: str) -> None:
+    """The delivery stays in the journal with one more attempt and why it failed."""
+    InboundWebhook.update(attempts=InboundWebhook.attempts + 1, last_error=error[:2000]).where(
+        InboundWebhook.id == row_id
+    ).execute()
 
 
 def _decode(row: InboundWebhook) -> object:

@@ -1,5 +1,8 @@
 """The reconciler: the database is the truth, Redis may forget. Re-enqueue whatever the
-database says is still waiting (at worker start-up and every minute)."""
+database says is still waiting (every minute, leaving fresh work to the jobs already
+enqueued for it), and everything waiting at once (`fresh`) when those jobs may be gone: at
+worker start-up (a worker that died took its job along) and when the scheduler finds that
+Redis restarted empty."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from datetime import timedelta
 
 from jobs.outbound import JOB as DELIVER_JOB
 from jobs.runtime import current
-from yume import conversations
+from yume import conversations, delivery
 from yume.db import database
 from yume.inbox import PROCESS_CONVERSATION
 from yume.models import Conversation, Message, utcnow
@@ -21,28 +24,39 @@ JOB = "jobs.maintenance.reconcile"
 GRACE = timedelta(seconds=30)  # leave fresh work to the jobs already enqueued for it
 
 
-def reconcile() -> dict[str, int]:
+def reconcile(fresh: bool = False) -> dict[str, int]:
     config = current()
     queue = get_queue(config.redis_url)
+    grace = timedelta(0) if fresh else GRACE
     with database.connection_context():
-        cutoff = utcnow() - timedelta(seconds=config.quiet_seconds) - GRACE
+        quiet = timedelta(0) if fresh else timedelta(seconds=config.quiet_seconds)
+        cutoff = utcnow() - quiet - grace
         waiting = conversations.conversations_waiting(cutoff)
         for conversation_id in waiting:
             queue.enqueue(PROCESS_CONVERSATION, conversation_id)
         stuck = _conversations_with_queued_sends(cutoff)
         for conversation_id in stuck:
             queue.enqueue(DELIVER_JOB, conversation_id)
-        journalled = _journal_waiting(utcnow() - GRACE)
+        journalled = _journal_waiting(utcnow() - grace)
         if journalled:
             queue.enqueue_unless_pending(INGEST_JOB)
-    if waiting or stuck or journalled:
+        told = delivery.settle_stuck_sends(utcnow())  # cut-short sends: the owner is told
+        for owner_conversation in told:
+            queue.enqueue(DELIVER_JOB, owner_conversation)
+    if waiting or stuck or journalled or told:
         log.info(
-            "reconcile.requeued conversations=%s sends=%s deliveries=%s",
+            "reconcile.requeued conversations=%s sends=%s deliveries=%s unsettled=%s",
             waiting,
             stuck,
             journalled,
+            len(told),
         )
-    return {"conversations": len(waiting), "sends": len(stuck), "deliveries": journalled}
+    return {
+        "conversations": len(waiting),
+        "sends": len(stuck),
+        "deliveries": journalled,
+        "unsettled": len(told),
+    }
 
 
 def _journal_waiting(cutoff) -> int:

@@ -65,9 +65,21 @@ class YumeScheduler(Scheduler):  # type: ignore[misc]
         )
 
     def enqueue_jobs(self) -> Any:
+        self.recover_if_redis_forgot()
         ensure_periodic(self)
         self.move_delayed_jobs()
         return super().enqueue_jobs()
+
+    def recover_if_redis_forgot(self) -> None:
+        """Redis came back empty: every queued and delayed job is gone. Ask for the
+        reconcilers now (everything the database says is waiting), not at their next period."""
+        from jobs.outages import forgot_everything
+        from yume.queue import default_queue
+
+        if forgot_everything(self.connection):
+            self.log.warning("scheduler.redis-forgot: reconciling from the database now")
+            default_queue().enqueue("jobs.maintenance.reconcile", True)
+            default_queue().enqueue("jobs.reminders.reconcile_reminders")
 
     def move_delayed_jobs(self) -> None:
         if self.delayed.should_reacquire_locks:
@@ -77,7 +89,9 @@ class YumeScheduler(Scheduler):  # type: ignore[misc]
             self.delayed.enqueue_scheduled_jobs()
 
     def start(self) -> None:
-        """Begin ticking from someone else's loop (the one-dyno supervisor's)."""
+        """Begin ticking from someone else's loop (the one-dyno supervisor's, or the
+        scheduler's own); again after an outage, as the same scheduler."""
+        self.register_death()
         self.register_birth()
         self.delayed.register_birth()
 
@@ -93,11 +107,4 @@ class YumeScheduler(Scheduler):  # type: ignore[misc]
     def stop(self) -> None:
         self.remove_lock()
         self.register_death()
-        self.delayed.stop()
-
-    def run(self, burst: bool = False) -> Any:
-        self.delayed.register_birth()
-        try:
-            return super().run(burst=burst)
-        finally:
-            self.delayed.stop()  # releases RQ's lock: another scheduler takes over at once
+        self.delayed.stop()  # releases RQ's lock: another scheduler takes over at once

@@ -36,19 +36,39 @@ STOP_SECONDS = 25  # SIGTERM, then SIGKILL: inside Heroku's 30 s
 def run_worker(config: Config, burst: bool = False) -> None:
     """An RQ worker on the default queue. SimpleWorker: no fork per job, so a turn costs
     milliseconds, not a process. Delayed jobs (quiet windows, retries) are moved to the
-    queue by the scheduler process, not by a scheduler process forked from each worker."""
-    from rq import Queue, SimpleWorker
+    queue by the scheduler process, not by a scheduler process forked from each worker.
+
+    A Redis outage is waited out and the worker starts again (jobs/outages.py); each start
+    first reconciles from the database what Redis or a dead worker may have lost."""
+    from rq import Queue
 
     from jobs.maintenance import reconcile
+    from jobs.outages import Backoff, YumeWorker, stopping
     from jobs.reminders import reconcile_reminders
 
     use_config(config)
     get_queue(config.redis_url)
-    connection = connect(config.redis_url)
-    reconcile()  # whatever Redis forgot while we were down: turns and sends,
-    reconcile_reminders()  # appointment events and reminder jobs
-    worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-    worker.work(with_scheduler=False, burst=burst, logging_level="INFO")
+    backoff = Backoff()
+    while not stopping.is_set():
+        started = time.monotonic()
+        connection = connect(config.redis_url)
+        try:
+            connection.ping()
+            reconcile(fresh=True)  # turns, sends and deliveries whose jobs may be gone,
+            reconcile_reminders()  # appointment events and reminder jobs
+            queue = Queue(QUEUE_NAME, connection=connection)
+            worker = YumeWorker([queue], connection=connection)
+            worker.work(with_scheduler=False, burst=burst, logging_level="INFO")
+            if burst or stopping.is_set():
+                return
+            log.warning("worker.restarting: RQ's loop ended on an error (Redis away?)")
+        except Exception as exc:  # Redis (or the database) away: wait, then start again
+            log.warning("worker.waiting %s: %s", type(exc).__name__, exc)
+        finally:
+            connection.close()
+        if time.monotonic() - started > 30:
+            backoff.reset()
+        backoff.wait()
 
 
 def build_scheduler(config: Config):  # -> jobs.periodic.YumeScheduler
@@ -61,16 +81,38 @@ def build_scheduler(config: Config):  # -> jobs.periodic.YumeScheduler
 def run_scheduler(config: Config, burst: bool = False) -> None:
     """rq-scheduler, keeping Yume's periodic jobs (jobs/periodic.py) registered even after
     Redis forgets them, and moving RQ's own delayed jobs every second; reminder jobs Redis
-    lost are rebuilt from the database first."""
+    lost are rebuilt from the database first. A Redis outage is waited out, never an exit
+    (jobs/outages.py)."""
+    from jobs.outages import Backoff, stop_on_signals, stopping
     from jobs.periodic import ensure_periodic
     from jobs.reminders import reconcile_reminders
 
     use_config(config)
     get_queue(config.redis_url)  # the reminder clock schedules on this Redis
     scheduler = build_scheduler(config)
-    ensure_periodic(scheduler)
-    reconcile_reminders()
-    scheduler.run(burst=burst)
+    stop_on_signals()
+    backoff, registered = Backoff(), False
+    try:
+        while not stopping.is_set():
+            try:
+                if not registered:
+                    scheduler.start()
+                    ensure_periodic(scheduler)
+                    reconcile_reminders()
+                    registered = True
+                scheduler.tick()
+            except Exception as exc:  # Redis (or the database) away: wait, then go on
+                log.warning("scheduler.waiting %s: %s", type(exc).__name__, exc)
+                registered = False
+                backoff.wait()
+                continue
+            backoff.reset()
+            if burst:
+                return
+            stopping.wait(SCHEDULER_INTERVAL)
+    finally:
+        with contextlib.suppress(Exception):
+            scheduler.stop()
 
 
 def gunicorn_arguments(

@@ -36,3 +36,15 @@ class EchoBrain:
         if "reacciona" in said:
             return Reply([Reaction(turn.new_messages[-1].wa_message_id, "👍")])
         return Reply([Text(f"[{turn.role}] Recibí: {said}")])
+
+
+class SlowBrain(EchoBrain):
+    """Thinks for SLOW_BRAIN_SECONDS (default 3) before answering like EchoBrain: a long
+    Claude turn, for the lease tests."""
+
+    def respond(self, turn: Turn) -> Reply:
+        import os
+        import time
+
+        time.sleep(float(os.environ.get("SLOW_BRAIN_SECONDS", "3")))
+        return super().respond(turn)

@@ -18,7 +18,7 @@ from yume.config import Config
 from yume.db import database, is_sqlite, open_database
 from yume.migrations import migrate
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-long-enough-for-yume"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 SECRET_KEY = "bSsSwxTrRbJgG0Hn_yWm9r6fRpzE2sPXTAcmZcn7eZA="  # a Fernet key for tests only
 crypto.use_key(SECRET_KEY)
@@ -133,11 +133,13 @@ class JobRunner:
         self.failures: list[BaseException] = []
 
     def run(self) -> int:
-        """Run every job due now; return how many ran."""
+        """Run every job due now; return how many ran. Jobs enqueued with a delay wait, as
+        they wait in RQ's scheduled registry (a job that comes back later never loops)."""
         if not self.redis_url:
             ran = 0
-            while self.queue.jobs:
-                job, args, _delay = self.queue.jobs.pop(0)
+            while any(delay <= 0 for _job, _args, delay in self.queue.jobs):
+                due = next(i for i, (_j, _a, delay) in enumerate(self.queue.jobs) if delay <= 0)
+                job, args, _delay = self.queue.jobs.pop(due)
                 ran += 1
                 try:
                     from yume.queue import resolve

@@ -79,6 +79,7 @@ class _Script:
 class _Media:
     content: bytes
     mime_type: str
+    url: str | None = None  # where the media info says to download it (default: here)
 
 
 def meta_error(
@@ -199,9 +200,11 @@ class FakeGraph:
         """Read the request, then close the connection without answering."""
         self._script(_Script(times, match, drop=True))
 
-    def add_media(self, media_id: str, content: bytes, mime_type: str = "image/jpeg") -> str:
+    def add_media(
+        self, media_id: str, content: bytes, mime_type: str = "image/jpeg", url: str | None = None
+    ) -> str:
         with self._lock:
-            self._media[media_id] = _Media(content, mime_type)
+            self._media[media_id] = _Media(content, mime_type, url)
         return media_id
 
     def set_template_status(self, name: str, status: str) -> None:
@@ -332,7 +335,7 @@ class FakeGraph:
             return _error(400, 100, message, subcode=33)
         info = {
             "messaging_product": "whatsapp",
-            "url": f"{self.url}/media/{media_id}",
+            "url": media.url or f"{self.url}/media/{media_id}",
             "mime_type": media.mime_type,
             "file_size": len(media.content),
             "id": media_id,

@@ -22,7 +22,7 @@ from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 from jobs.inbound import process_conversation
 from tests import webhooks
 from tests.cast import next_weekday
-from tests.conftest import DATABASE_URL
+from tests.conftest import DATABASE_URL, SECRET_KEY
 from tests.fake_anthropic import message
 from tests.test_claude_brain import OWNER_WA, interactive
 from tests.test_pipeline import CUSTOMER_WA
@@ -97,6 +97,7 @@ def test_a_worker_killed_after_the_booking_leaves_one_booking_and_one_reply(
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": DATABASE_URL,
         "ANTHROPIC_API_KEY": "sk-ant-test",
+        "YUME_SECRET_KEY": SECRET_KEY,
         "META_APP_SECRET": APP_SECRET,
         "META_GRAPH_URL": fake_graph.url,
         "YUME_QUIET_SECONDS": "0",

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from tests import webhooks
 from tests.cast import Cast
-from tests.conftest import DATABASE_URL, JobRunner
+from tests.conftest import DATABASE_URL, SECRET_KEY, JobRunner
 from tests.test_guided_brain import Chat, book, local
 from tests.test_handover import CHUY, last_to, say
 from yume.appointment_notices import queue_notices
@@ -63,7 +63,8 @@ def test_a_second_chat_run_on_the_same_database_works(tmp_path: Path) -> None:
 
 
 def test_the_demo_banner_counts_the_upcoming_bookings() -> None:
-    result = CliRunner().invoke(main, ["demo", "--no-serve"], env={"DATABASE_URL": DATABASE_URL})
+    env = {"DATABASE_URL": DATABASE_URL, "YUME_SECRET_KEY": SECRET_KEY}
+    result = CliRunner().invoke(main, ["demo", "--no-serve"], env=env)
     upcoming = (
         Appointment.select()
         .where((Appointment.start_at >= utcnow()) & Appointment.status.in_(ACTIVE_STATUSES))

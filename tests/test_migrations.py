@@ -3,6 +3,7 @@ the one thing only the database knows is PostgreSQL's no-overlap exclusion const
 
 from playhouse.schema_diff import diff_models
 
+from yume.api_tokens import ApiToken
 from yume.brains.usage import ClaudeUsage
 from yume.closures import BusinessClosure
 from yume.db import database, is_postgres
@@ -16,6 +17,7 @@ from yume.webhook_journal import InboundWebhook
 MODELS = [*ALL_MODELS, InboundWebhook, AppointmentEvent, Reminder, AgendaDelivery, ClaudeUsage]
 MODELS += [*ONBOARDING_MODELS, BusinessClosure]
 MODELS += [FaqEntry, TurnEffect]
+MODELS += [ApiToken]
 EXCLUSION = "appointment_staff_no_overlap"
 
 

@@ -416,6 +416,8 @@ def test_it_reads_what_the_owner_typed_in_the_business_app():
         timestamp=SENT_AT + timedelta(seconds=30),
         kind="text",
         text="¡Claro! Te esperamos mañana a las 5 😊",
+        sender=DISPLAY,
+        business_number=DISPLAY,
     )
 
 
@@ -425,7 +427,7 @@ def test_it_addresses_an_echo_to_the_bsuid_when_the_phone_is_hidden():
     echo.update({"to": "", "to_user_id": "MX.77"})
     event = only(body)
     assert isinstance(event, Echo)
-    assert event.to == "MX.77"
+    assert (event.to, event.to_user_id) == ("", "MX.77")
 
 
 def test_it_reads_contacts_saved_in_the_business_app():

@@ -197,7 +197,7 @@ def test_it_rebuilds_lost_jobs_from_the_database(wa, cast, jobs, fake_graph):
     else:
         jobs.queue.jobs.clear()
     Message.update(created_at=utcnow() - timedelta(minutes=2)).execute()
-    assert reconcile() == {"conversations": 1, "sends": 0, "deliveries": 0}
+    assert reconcile() == {"conversations": 1, "sends": 0, "deliveries": 0, "unsettled": 0}
     jobs.run()
     assert len(texts_sent(fake_graph)) == 1
 
@@ -309,21 +309,14 @@ def test_it_retries_a_throttled_send_without_doubling_it(wa, cast, jobs, fake_gr
 
 
 def test_it_never_resends_when_meta_may_have_received_it(wa, cast, jobs, fake_graph):
-    fake_graph.delay_next(3, match=lambda r: r.is_message)
-    from yume import delivery
-    from yume.whatsapp.client import GraphTransport
+    from tests.fixtures_graph import meta_answering_too_late
 
-    delivery.set_transport_factory(
-        lambda c: GraphTransport(c.meta_graph_url, c.meta_api_version, read_timeout=0.5)
-    )
-    try:
+    with meta_answering_too_late(fake_graph, seconds=3):
         webhooks.post(wa, webhooks.text(CUSTOMER_WA, "hola"))
         jobs.run()
         message = Message.get(Message.direction == "out")
         assert message.status == "unknown"
         process_conversation(message.conversation_id)
-    finally:
-        delivery.set_transport_factory(None)
     assert len([r for r in fake_graph.requests if r.is_message]) == 1
 
 

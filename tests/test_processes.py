@@ -4,6 +4,7 @@ the one-dyno supervisor stops cleanly, the terminal simulator talks through the 
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import json
 import os
@@ -20,7 +21,7 @@ import requests
 from tests import webhooks
 from tests.brains import EchoBrain
 from tests.conftest import DATABASE_URL, REDIS_URL, SECRET_KEY
-from tests.servers import free_port, wait_until_serving
+from tests.servers import children_of, free_port, wait_until_serving
 from yume.app import create_app
 from yume.chat import Simulator
 from yume.whatsapp.signature import sign
@@ -165,12 +166,17 @@ def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
     log_path = tmp_path / "dyno.log"
     with log_path.open("w") as log:
         dyno = subprocess.Popen(
-            [sys.executable, "-m", "yume", "web"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "yume", "web"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # a failed test kills the whole group (no orphaned worker)
         )
     try:
         url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
         wait_until_serving(url, dyno, log_path)
-        children = _children(dyno.pid)
+        children = children_of(dyno.pid)
         assert len(children) == 2  # gunicorn's master and the RQ worker
         body = json.dumps(webhooks.text("5215599998888", "hola")).encode()
         signed = {"X-Hub-Signature-256": sign(webhooks.APP_SECRET, body)}
@@ -186,21 +192,8 @@ def test_one_dyno_answers_through_its_forked_worker_and_stops_on_sigterm(
         for pid in children:
             assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
     finally:
-        if dyno.poll() is None:
-            dyno.kill()
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(dyno.pid, signal.SIGKILL)
 
 
 def _is_zombie(pid: int) -> bool:

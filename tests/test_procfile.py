@@ -9,6 +9,7 @@ YUME_ONE_DYNO=1. PostgreSQL + Redis pass only."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ import pytest
 import requests
 
 from tests import webhooks
-from tests.conftest import DATABASE_URL, REDIS_URL
+from tests.conftest import DATABASE_URL, REDIS_URL, SECRET_KEY
 from tests.servers import free_port
 from yume.whatsapp.signature import sign
 
@@ -51,7 +52,17 @@ def honcho(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen:
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: a failed test kills all of it
         )
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """Whatever honcho started, gone (a test that failed half-way must leave no worker
+    behind: it would take the next tests' jobs)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -67,7 +78,8 @@ def platform_env(fake_graph, tmp_path) -> dict[str, str]:
             "REDIS_URL": REDIS_URL or "",
             "META_APP_SECRET": webhooks.APP_SECRET,
             "META_GRAPH_URL": fake_graph.url,
-            "YUME_ADMIN_TOKEN": "procfile-admin-token-0123456789",
+            "YUME_ADMIN_TOKEN": "procfile-admin-token-0123456789-ok",
+            "YUME_SECRET_KEY": SECRET_KEY,
             "YUME_BRAIN": "tests.brains.EchoBrain",
             "YUME_QUIET_SECONDS": "1",
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",  # `python`
@@ -82,7 +94,10 @@ def platform_env(fake_graph, tmp_path) -> dict[str, str]:
 def test_the_release_command_migrates(platform_env, tmp_path):
     log = tmp_path / "release.log"
     release = honcho("start", "release", env=platform_env, log=log)
-    assert release.wait(timeout=60) == 0, log.read_text()
+    try:
+        assert release.wait(timeout=60) == 0, log.read_text()
+    finally:
+        kill_group(release)
     text = log.read_text()
     assert "release.1 stopped (rc=0)" in text
     assert "Nada que migrar." in text or "Migraciones aplicadas" in text
@@ -106,7 +121,7 @@ def test_the_procfile_serves_answers_and_stops_on_sigterm(
         assert health == {
             "status": "ok",
             "mode": "redis",
-            "checks": {"database": "ok", "redis": "ok"},
+            "checks": {"database": "ok", "journal": "ok", "redis": "ok"},
         }
         _answers_a_signed_webhook(port, fake_graph, log)
         family = _descendants(running.pid)
@@ -121,8 +136,7 @@ def test_the_procfile_serves_answers_and_stops_on_sigterm(
             )
             time.sleep(0.2)
     finally:
-        if running.poll() is None:
-            running.kill()
+        kill_group(running)
     text = log.read_text()
     assert "Traceback" not in text, text[-3000:]
     assert "SIGKILL" not in text, text[-3000:]  # honcho's own 5 s patience was enough

@@ -35,4 +35,8 @@ def test_health_names_what_is_down(config):
     body = response.get_json()
     assert response.status_code == 503
     assert body["failing"] == ["redis"]
-    assert body["checks"] == {"database": "ok", "redis": "error"}
+    assert body["checks"] == {"database": "ok", "journal": "ok", "redis": "error"}
+    assert "errors" not in body  # what went wrong is for ops, not for anyone who asks
+    token = {"Authorization": f"Bearer {config.admin_token}"}
+    detailed = app.test_client().get("/health", headers=token).get_json()
+    assert "ConnectionError" in detailed["errors"]["redis"]

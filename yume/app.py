@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from flask_openapi3 import OpenAPI
 
-from yume import crypto
+from yume import crypto, log_privacy
 from yume.config import Config
 from yume.db import database, open_database
 from yume.queue import get_queue
@@ -26,6 +26,7 @@ def create_app(config: Config | None = None) -> Flask:
     get_queue(config.redis_url)  # this process's queue, for code without the config at hand
     app.json.ensure_ascii = False  # Spanish reads better unescaped
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_privacy.install()  # no phone numbers in the logs (gunicorn's access log included)
 
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:

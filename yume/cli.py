@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from yume import log_privacy
 from yume.commands import connect, load_config, secrets_for
 from yume.config import Config
 from yume.db import database
@@ -25,6 +26,7 @@ def _migrate_quietly() -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Yume: la recepcionista de WhatsApp para barberías, salones y spas."""
+    log_privacy.install()  # no phone numbers in any process's logs
 
 
 @main.command("migrate")
@@ -245,17 +247,19 @@ def import_command(file: Path) -> None:
 
 
 def _register_extras() -> None:
-    """Commands that live beside their feature: template sync (reminders), Claude usage and
-    the webhook journal."""
+    """Commands that live beside their feature: template sync (reminders), Claude usage, the
+    webhook journal and business API tokens."""
     from yume.commands.journal import journal
     from yume.commands.onboarding import invite, orgs
     from yume.commands.templates import templates
+    from yume.commands.tokens import tokens
     from yume.commands.usage import usage
 
     main.add_command(invite)
     main.add_command(orgs)
     main.add_command(journal)
     main.add_command(templates)
+    main.add_command(tokens)
     main.add_command(usage)
 
 

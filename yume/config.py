@@ -16,6 +16,10 @@ DEFAULT_API_VERSION = "v23.0"
 # reasons, new refusals) without a deploy; the evals were read against this one.
 DEFAULT_MODEL = "claude-haiku-4-5-20251001"
 DEFAULT_SDK_URL = "https://connect.facebook.net/es_LA/sdk.js"
+# Meta documents webhook payloads of up to 3 MB (history sync chunks are the large ones).
+DEFAULT_WEBHOOK_MAX_BYTES = 3 * 1024 * 1024
+# The admin token opens every business's data and the queues: long enough not to be guessed.
+ADMIN_TOKEN_MIN_LENGTH = 32
 
 
 class ConfigError(ValueError):
@@ -48,6 +52,24 @@ def env_str(name: str, environ: dict[str, str]) -> str | None:
     return value or None
 
 
+def admin_token(environ: dict[str, str]) -> str | None:
+    token = env_str("YUME_ADMIN_TOKEN", environ)
+    if token is not None and len(token) < ADMIN_TOKEN_MIN_LENGTH:
+        raise ConfigError(
+            f"YUME_ADMIN_TOKEN must be at least {ADMIN_TOKEN_MIN_LENGTH} characters "
+            f"(it has {len(token)}); make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return token
+
+
+def positive_int(name: str, default: int, environ: dict[str, str]) -> int:
+    value = env_int(name, default, environ)
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
@@ -62,6 +84,7 @@ class Config:
     model: str = DEFAULT_MODEL
     quiet_seconds: int = 2
     port: int = 8000
+    webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
     demo_mode: bool = False
     # Embedded Signup and secrets at rest (issue 10)
     secret_key: str | None = None
@@ -92,7 +115,7 @@ class Config:
         return cls(
             database_url=env_str("DATABASE_URL", environ) or DEFAULT_DATABASE_URL,
             redis_url=_redis_url(environ),
-            admin_token=env_str("YUME_ADMIN_TOKEN", environ),
+            admin_token=admin_token(environ),
             meta_app_secret=env_str("META_APP_SECRET", environ),
             meta_verify_token=env_str("META_WEBHOOK_VERIFY_TOKEN", environ),
             meta_app_id=env_str("META_APP_ID", environ),
@@ -107,6 +130,9 @@ class Config:
             meta_sdk_url=env_str("META_SDK_URL", environ) or DEFAULT_SDK_URL,
             meta_sdk_origin=env_str("META_SDK_ORIGIN", environ),
             public_url=env_str("YUME_PUBLIC_URL", environ),
+            webhook_max_bytes=positive_int(
+                "YUME_WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES, environ
+            ),
         )
 
 

@@ -6,32 +6,24 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from yume.lifecycle import HIDDEN_STATUSES
 from yume.models import Conversation, Customer, Message, Organization, Staff, utcnow
-from yume.phones import InvalidPhone, normalize_phone, whatsapp_id
+from yume.phones import whatsapp_id
 
 WINDOW = timedelta(hours=24)
-LEASE = timedelta(seconds=150)  # longer than a job's timeout: a crashed worker's lease expires
+# A short lease, renewed by a heartbeat while the turn runs (yume/lease.py): a crashed
+# worker's conversation is free again within LEASE, however long turns may take.
+LEASE = timedelta(seconds=6)
 PAUSE_COMMAND = "/pausa"
 RESUME_COMMAND = "/yume"
 LONG_PAUSE = timedelta(days=30)
-
-
-def conversation_key(wa_id: str, user_id: str | None = None) -> str:
-    """The phone key of a conversation: E.164 through the one normaliser, or the BSUID
-    for a username adopter who wrote without a phone number."""
-    try:
-        return normalize_phone(wa_id)
-    except InvalidPhone:
-        if user_id:
-            return user_id
-        raise
 
 
 def find_staff(org: Organization, phone: str) -> Staff | None:
     return Staff.get_or_none((Staff.organization == org) & (Staff.phone == phone) & Staff.active)
 
 
-def _find(org: Organization, phone: str) -> Conversation | None:
+def find_conversation(org: Organization, phone: str) -> Conversation | None:
     return Conversation.get_or_none(
         (Conversation.organization == org) & (Conversation.phone == phone)
     )
@@ -69,14 +61,17 @@ def open_conversation(
 ) -> Conversation:
     """The conversation with this phone, created on first contact with the person behind it:
     a registered staff member, or a customer created with just the phone and profile name."""
-    conversation = _find(org, phone)
+    conversation = find_conversation(org, phone)
     if conversation is None:
         return _create(org, phone, wa_id, profile_name, user_id)
-    if (wa_id and conversation.wa_id != wa_id) or (
-        profile_name and conversation.profile_name != profile_name
+    if (
+        (wa_id and conversation.wa_id != wa_id)
+        or (profile_name and conversation.profile_name != profile_name)
+        or (user_id and conversation.user_id != user_id)
     ):
         conversation.wa_id = wa_id or conversation.wa_id
         conversation.profile_name = profile_name or conversation.profile_name
+        conversation.user_id = user_id or conversation.user_id
         conversation.save()
     return conversation
 
@@ -84,7 +79,7 @@ def open_conversation(
 def conversation_with(org: Organization, phone: str) -> Conversation:
     """The conversation to write to this E.164 phone: an existing one keeps the address
     WhatsApp gave us (521… for Mexican mobiles); a new one answers to the phone's WhatsApp id."""
-    return _find(org, phone) or _create(org, phone, wa_id=whatsapp_id(phone))
+    return find_conversation(org, phone) or _create(org, phone, wa_id=whatsapp_id(phone))
 
 
 def _identify(conversation: Conversation, org: Organization, phone: str, name: str | None) -> None:
@@ -189,6 +184,24 @@ def release_lease(conversation_id: int, token: str) -> None:
     ).execute()
 
 
+def renew_lease(conversation_id: int, token: str, now: datetime) -> bool:
+    """Extend our lease by LEASE from `now`; False if it is no longer ours."""
+    renewed = (
+        Conversation.update(lease_until=now + LEASE)
+        .where((Conversation.id == conversation_id) & (Conversation.lease_owner == token))
+        .execute()
+    )
+    return renewed == 1
+
+
+def lease_left(conversation_id: int, now: datetime) -> float:
+    """Seconds until the conversation's lease runs out (0 when free)."""
+    row = Conversation.get_or_none(Conversation.id == conversation_id)
+    if row is None or row.lease_until is None:
+        return 0.0
+    return max(0.0, (row.lease_until - now).total_seconds())
+
+
 # -- messages ------------------------------------------------------------------------------
 
 
@@ -206,9 +219,18 @@ def pending_inbound(conversation_id: int) -> list[Message]:
 
 
 def recent_history(conversation_id: int, before_id: int, limit: int = 20) -> list[Message]:
+    """The messages before `before_id`, oldest first, without the ones still waiting for
+    their turn (an edit takes its original's place in the burst, ahead of older ids) and
+    without what the person deleted or what an edit replaced (yume/lifecycle.py)."""
+    waiting = (Message.direction == "in") & Message.processed_at.is_null()
     rows = (
         Message.select()
-        .where((Message.conversation == conversation_id) & (Message.id < before_id))
+        .where(
+            (Message.conversation == conversation_id)
+            & (Message.id < before_id)
+            & Message.status.not_in(HIDDEN_STATUSES)
+            & ~waiting
+        )
         .order_by(Message.id.desc())
         .limit(limit)
     )

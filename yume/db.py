@@ -20,20 +20,25 @@ SQLITE_PRAGMAS = {
 POOL = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
 
 
-def build_database(url: str, pooled: bool = True, shared: bool = False) -> Database:
+def build_database(
+    url: str, pooled: bool = True, shared: bool = False, **connect_options: object
+) -> Database:
     """A Database for a URL, not bound to the proxy.
 
     PostgreSQL connections are pooled unless `pooled` is false: a web request or a job that
     "closes" its connection hands it back instead of paying a new backend (~5–8 ms) next
     time. `shared` makes one connection that any thread may use, one thread at a time (the
-    webhook journal's batch leaders take turns on it)."""
+    webhook journal's batch leaders take turns on it). `connect_options` go to the driver
+    (timeouts, keepalives); on SQLite only `pragmas`, over the defaults."""
     options: dict = {"thread_safe": False} if shared else {}
     if url.startswith("sqlite"):
         if shared:
             options["check_same_thread"] = False
-        return connect(url, pragmas=SQLITE_PRAGMAS, **options)
+        pragmas = {**SQLITE_PRAGMAS, **connect_options.get("pragmas", {})}  # type: ignore[dict-item]
+        return connect(url, pragmas=pragmas, **options)
     # a URL's user and password are percent-encoded (libpq and the platforms agree)
     options.update(unquote_user=True, unquote_password=True)
+    options.update(connect_options)
     if url.startswith(("postgres://", "postgresql://")) and pooled:
         return connect("postgresql+pool://" + url.split("://", 1)[1], **POOL, **options)
     return connect(url, **options)

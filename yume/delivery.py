@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from yume import conversations
@@ -115,12 +115,29 @@ def queued(conversation_id: int, with_waiting: bool = False) -> list[Message]:
 
 
 def _claim(message: Message) -> bool:
+    """`queued` → `sending`, stamped with the time (a send still `sending` a minute later
+    was cut short: see `settle_stuck_sends`)."""
     return (
-        Message.update(status="sending")
+        Message.update(status="sending", status_at=utcnow())
         .where((Message.id == message.id) & Message.status.in_(["queued", WAITING]))
         .execute()
         == 1
     )
+
+
+CALLBACK_PREFIX = "yume:"  # biz_opaque_callback_data of every send: "yume:<message id>"
+
+
+def callback_note(message_id: int) -> str:
+    return f"{CALLBACK_PREFIX}{message_id}"
+
+
+def noted_message_id(note: str | None) -> int | None:
+    """The outbound row a status's callback note names, if it is one of ours."""
+    number = (note or "").removeprefix(CALLBACK_PREFIX)
+    if not note or not note.startswith(CALLBACK_PREFIX) or not number.isdigit():
+        return None
+    return int(number)
 
 
 def _send(client: WhatsAppClient, to: str, payload: dict[str, Any]) -> str:
@@ -182,7 +199,8 @@ def _deliver_one(
         fall_back(conversation, message, now, "24-hour window closed before sending")
         return FELL_BACK
     try:
-        wamid = _send(client, to, payload)
+        with client.noting(callback_note(message.id)):
+            wamid = _send(client, to, payload)
     except WhatsAppError as error:
         return _handle_error(conversation, message, error, now)
     except ValueError as error:  # a message Meta would refuse as built (empty, no options)
@@ -235,3 +253,58 @@ def mark_read(client: WhatsAppClient, message: Message) -> None:
         client.mark_read(message.wa_message_id, typing=True)
     except WhatsAppError as error:
         log.info("whatsapp.mark-read-failed message=%s code=%s", message.id, error.code)
+
+
+STUCK_SENDING = timedelta(minutes=1)
+UNSURE = (
+    "No sé si a {who} le llegó este mensaje de Yume: «{text}». Revisa el chat en WhatsApp y, "
+    "si no aparece, escríbele tú."
+)
+
+
+def settle_stuck_sends(now: datetime) -> list[int]:
+    """Sends cut short (the worker died between claiming a message and recording Meta's
+    answer) are never resent blindly: one that Meta's statuses have named (it has a WhatsApp
+    id) is `sent`; any other becomes `unknown` and the owner is told, once per conversation.
+    Returns the owner conversations to deliver to."""
+    from yume.notifications import notify_owner
+
+    cutoff = now - STUCK_SENDING
+    claimed_before = (Message.status_at < cutoff) | (
+        Message.status_at.is_null() & (Message.created_at < cutoff)
+    )
+    stuck = (
+        Message.select()
+        .where((Message.direction == "out") & (Message.status == "sending") & claimed_before)
+        .order_by(Message.id)
+    )
+    unsure: dict[int, Message] = {}
+    for message in stuck:
+        settled = "sent" if message.wa_message_id else "unknown"
+        changed = (
+            Message.update(status=settled, error_title=None if message.wa_message_id else UNSENT)
+            .where((Message.id == message.id) & (Message.status == "sending"))
+            .execute()
+        )
+        if changed and settled == "unknown":
+            unsure.setdefault(message.conversation_id, message)
+            log.warning("whatsapp.send-unsettled message=%s", message.id)
+    owners = []
+    for message in unsure.values():
+        conversation = message.conversation
+        if conversation.staff_id is not None and conversation.staff.role == "owner":
+            continue  # the owner's own chat: nobody else to tell
+        who = conversation.profile_name or conversation.phone
+        text = UNSURE.format(who=who, text=_snippet(message.text))
+        owner_conversation = notify_owner(conversation.organization, text, now)
+        if owner_conversation is not None:
+            owners.append(owner_conversation)
+    return owners
+
+
+UNSENT = "el envío se interrumpió: no se sabe si llegó (no se reenvía)"
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -188,7 +188,7 @@ class AvailabilityException(BaseModel):
 
 class Customer(BaseModel):
     organization = ForeignKeyField(Organization, backref="customers", on_delete="CASCADE")
-    phone = CharField()
+    phone = TextField()  # E.164, or a BSUID for someone known only by it (migration 0009)
     name = CharField(null=True)
     notes = TextField(default="")
     created_at = UTCDateTimeField(default=utcnow)
@@ -232,12 +232,12 @@ class Conversation(BaseModel):
     """One WhatsApp chat between the business number and one phone."""
 
     organization = ForeignKeyField(Organization, backref="conversations", on_delete="CASCADE")
-    phone = CharField()
+    phone = TextField()  # the key: E.164, or the BSUID of someone WhatsApp shows no phone for
     customer = ForeignKeyField(Customer, null=True, backref="conversations", on_delete="SET NULL")
     staff = ForeignKeyField(Staff, null=True, backref="conversations", on_delete="SET NULL")
     profile_name = CharField(null=True)
-    wa_id = CharField(null=True)  # the address exactly as WhatsApp gave it (521…): reply to it
-    user_id = CharField(null=True)  # WhatsApp's business-scoped user id, when sent
+    wa_id = TextField(null=True)  # the address exactly as WhatsApp gave it (521…): reply to it
+    user_id = TextField(null=True)  # WhatsApp's business-scoped user id (BSUID), when sent
     last_inbound_at = UTCDateTimeField(null=True)  # opens the 24-hour window
     paused_until = UTCDateTimeField(null=True)  # owner takeover: Yume stays quiet until then
     handover_at = UTCDateTimeField(null=True)  # handed to a person, nobody answered yet (0011)
@@ -247,12 +247,12 @@ class Conversation(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("organization", "phone"), True),)
+        indexes = ((("organization", "phone"), True), (("organization", "user_id"), False))
 
 
 class Message(BaseModel):
     conversation = ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
-    wa_message_id = CharField(null=True, unique=True)
+    wa_message_id = TextField(null=True, unique=True)
     direction = CharField()  # in | out
     author = CharField()  # customer | staff | owner | yume
     kind = CharField(default="text")
@@ -265,6 +265,9 @@ class Message(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
     processed_at = UTCDateTimeField(null=True)
     status_at = UTCDateTimeField(null=True)  # WhatsApp time of the latest status
+    # The WhatsApp id of the message this one is about: what a revoke deletes, an edit
+    # changes, a reaction reacts to (migration 0009).
+    about_wamid = TextField(null=True, index=True)
 
     class Meta:
         indexes = (

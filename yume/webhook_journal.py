@@ -24,6 +24,36 @@ from yume.models import BaseModel, UTCDateTimeField, utcnow
 INGEST_JOB = "jobs.ingest.ingest_webhooks"
 MAX_ATTEMPTS = 5  # a row that failed this often waits for ops (its error is kept)
 
+# A stalled database must cost a delivery a 503 (Meta delivers again), never the webhook:
+# the journal's statements give up well before a waiting request does, so a batch stuck
+# behind a lock fails, the next one is led at once, and the first after the stall succeeds.
+LOCK_TIMEOUT_MS = 2000
+STATEMENT_TIMEOUT_MS = 5000
+WAIT_SECONDS = 12.0  # > two batches' statement timeouts: the one ahead, then one's own
+STALLED_AFTER_SECONDS = 10.0  # /health calls the journal stuck past this
+
+
+def journal_database(url: str) -> Database:
+    """The journal's own connection, with every wait bounded below WAIT_SECONDS: lock and
+    statement timeouts, a connect timeout and TCP keepalives (PostgreSQL), a busy timeout
+    (SQLite)."""
+    if url.startswith("sqlite"):
+        return build_database(
+            url, pooled=False, shared=True, pragmas={"busy_timeout": STATEMENT_TIMEOUT_MS}
+        )
+    return build_database(
+        url,
+        pooled=False,
+        shared=True,
+        options=f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        connect_timeout=3,
+        keepalives=1,
+        keepalives_idle=5,
+        keepalives_interval=2,
+        keepalives_count=2,
+        tcp_user_timeout=STATEMENT_TIMEOUT_MS,
+    )
+
 
 class InboundWebhook(BaseModel):
     body = BlobField()  # exactly the bytes Meta signed
@@ -35,7 +65,6 @@ class InboundWebhook(BaseModel):
         table_name = "inbound_webhook"
 
 
-Delivery = tuple[bytes, datetime]
 COLUMNS = [InboundWebhook.body, InboundWebhook.received_at, InboundWebhook.attempts]
 _EPOCH = datetime(1970, 1, 1)
 
@@ -117,15 +146,23 @@ class WebhookJournal:
     but hand its bytes over: the time stamp is taken once per batch, parsing is the ingest
     job's."""
 
-    def __init__(self, database_url: str, after_commit: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        after_commit: Callable[[], None],
+        wait_seconds: float = WAIT_SECONDS,
+    ) -> None:
         self._database_url = database_url
         self._after_commit = after_commit
+        self._wait_seconds = wait_seconds
         self._start()
 
     def _start(self) -> None:
-        self._db: Database = build_database(self._database_url, pooled=False, shared=True)
+        self._db: Database = journal_database(self._database_url)
         self._batch = _PostgresBatch(self._db) if is_postgres(self._db) else _PeeweeBatch(self._db)
-        self._group: GroupCommit[bytes] = GroupCommit(self._flush, self._after_commit)
+        self._group: GroupCommit[bytes] = GroupCommit(
+            self._flush, self._after_commit, self._wait_seconds
+        )
         self._pid = os.getpid()
 
     def _flush(self, bodies: Sequence[bytes]) -> None:
@@ -136,7 +173,14 @@ class WebhookJournal:
             raise
 
     def record(self, body: bytes) -> None:
-        """Return once `body` is committed; raise if the database refused it."""
+        """Return once `body` is committed; raise if the database refused it or did not
+        answer within the wait."""
         if os.getpid() != self._pid:  # forked (gunicorn --preload): nothing of the parent's
             self._start()
         self._group.submit(body)
+
+    def stalled_seconds(self) -> float:
+        """How long this process's oldest unanswered delivery has waited (0 when idle)."""
+        if os.getpid() != self._pid:
+            return 0.0
+        return self._group.stalled_seconds()

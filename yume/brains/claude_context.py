@@ -32,6 +32,7 @@ from yume.brains.claude_tools import ANGLES, quoted
 from yume.brains.claude_tools import tool_definitions as tools_for
 from yume.deadlines import reraise_job_timeout
 from yume.formatting import spanish_date, spanish_time
+from yume.message_notes import context_note
 from yume.models import ACTIVE_STATUSES, Appointment, Message
 from yume.onboarding.notes import earlier_chats, setup_note
 from yume.timeutil import zone
@@ -232,6 +233,11 @@ def history_text(message: Message) -> str:
 
 def describe(message: Message) -> str:
     """A message as words for Claude; media as a short note in brackets."""
+    said, note = _describe(message), context_note(message)  # issue 13: ad, order items
+    return f"{said}\n{note}" if note else said
+
+
+def _describe(message: Message) -> str:
     kind, text = message.kind, (message.text or "").strip()
     if kind in ("button_reply", "list_reply", "template_button"):
         reply_id = (message.payload or {}).get("reply_id")

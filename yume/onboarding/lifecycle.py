@@ -17,6 +17,7 @@ import logging
 import re
 from datetime import datetime
 
+from yume.log_privacy import MetaId
 from yume.models import Organization, utcnow
 from yume.onboarding import sending, templates
 from yume.onboarding.links import connection_of
@@ -59,7 +60,7 @@ def apply_account_update(event: AccountUpdate, now: datetime | None = None) -> N
     now = now or utcnow()
     org = organization_for(event.waba_id, event.phone_number)
     if org is None:
-        log.warning("account-update.unknown waba=%s event=%s", event.waba_id, event.event)
+        log.warning("account-update.unknown waba=%s event=%s", MetaId(event.waba_id), event.event)
         return
     connection = connection_of(org)
     if event.event in DISCONNECTING:
@@ -67,7 +68,9 @@ def apply_account_update(event: AccountUpdate, now: datetime | None = None) -> N
     elif event.event == RECONNECTING:
         _reconnect(org, connection, now)
     else:
-        log.info("account-update org=%s waba=%s event=%s", org.id, event.waba_id, event.event)
+        log.info(
+            "account-update org=%s waba=%s event=%s", org.id, MetaId(event.waba_id), event.event
+        )
 
 
 def _disconnect(
@@ -84,7 +87,7 @@ def _disconnect(
     log.warning(
         "connection.disconnected org=%s waba=%s event=%s reason=%s",
         org.id,
-        event.waba_id,
+        MetaId(event.waba_id),
         event.event,
         event.reason or "-",
     )
@@ -99,7 +102,9 @@ def _reconnect(org: Organization, connection: Connection, now: datetime) -> None
     Connection.update(state=state, reason=reason, updated_at=now).where(
         (Connection.id == connection.id) & Connection.state.in_([DISCONNECTED, DEGRADED])
     ).execute()
-    log.warning("connection.reconnected org=%s waba=%s state=%s", org.id, connection.waba_id, state)
+    log.warning(
+        "connection.reconnected org=%s waba=%s state=%s", org.id, MetaId(connection.waba_id), state
+    )
 
 
 def apply_template_status(event: TemplateStatusChange, now: datetime | None = None) -> list[str]:
@@ -107,7 +112,9 @@ def apply_template_status(event: TemplateStatusChange, now: datetime | None = No
     now = now or utcnow()
     org = organization_for(event.waba_id)
     if org is None:
-        log.warning("template-status.unknown waba=%s template=%s", event.waba_id, event.name)
+        log.warning(
+            "template-status.unknown waba=%s template=%s", MetaId(event.waba_id), event.name
+        )
         return []
     templates.record(org, event.name, event.language, event.status, event.reason, now)
     log.info("template-status org=%s template=%s status=%s", org.id, event.name, event.status)

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from yume.config import Config
+from yume.log_privacy import MetaId
 from yume.models import Organization, utcnow
 from yume.onboarding import graph
 from yume.onboarding.models import (
@@ -157,7 +158,7 @@ def maybe_start(connection: Connection, config: Config, now: datetime) -> Connec
         .execute()
     )
     if started:
-        log.info("onboarding.start org=%s waba=%s", org.id, connection.waba_id)
+        log.info("onboarding.start org=%s waba=%s", org.id, MetaId(connection.waba_id))
         get_queue(config.redis_url).enqueue(ONBOARD_JOB, connection.id)
     return _fresh(connection)
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from yume.config import Config
 from yume.db import database
+from yume.log_privacy import MetaId
 from yume.models import Organization, utcnow
 from yume.onboarding import graph, greeting, links, templates
 from yume.onboarding.models import (
@@ -238,7 +239,7 @@ def _connected(job: Onboarding) -> None:
     with database.atomic():
         job.update(state=CONNECTED, reason="", connected_at=job.connection.connected_at or now)
         links.mark_used(job.org, now)
-    log.info("onboarding.connected org=%s waba=%s", job.org.id, job.connection.waba_id)
+    log.info("onboarding.connected org=%s waba=%s", job.org.id, MetaId(job.connection.waba_id))
     if not job.done("greeting"):
         greeting.greet_owner(job.org, job.config, now)
         job.record("greeting")

@@ -7,7 +7,6 @@ against them and builds /api/v1/openapi.json from the same models.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from yume.models import (
 from yume.phones import InvalidPhone, normalize_phone
 from yume.timeutil import local_midnight_utc, parse_instant, zone
 from yume.validation import problems
+from yume.web.auth import api_access
 from yume.web.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,11 @@ API_DESCRIPTION = """\
 Set up a business (organization, staff, services, time off), read availability, and
 book, reschedule and cancel appointments, as Yume does on WhatsApp.
 
-**Authentication.** Send `Authorization: Bearer <YUME_ADMIN_TOKEN>` on every call; the
-token is compared in constant time. When `YUME_ADMIN_TOKEN` is not set the API answers
-401 to everything, except in demo mode, where it is open.
+**Authentication.** Send `Authorization: Bearer <token>` on every call. The admin token
+(`YUME_ADMIN_TOKEN`, compared in constant time) reaches every business; a business token
+(`python -m yume tokens create --org N`) reaches only its own organization: other
+businesses' paths answer 404, and what only the admin may do (creating a business) 403.
+Without a token the API answers 401 to everything, except in demo mode, where it is open.
 
 **Errors** are always `{"error": {"code": "...", "message": "..."}}`:
 400 `bad_request` (a body that is not JSON), 401 `unauthorized`, 404 `not_found` (also
@@ -72,6 +74,7 @@ Everything under `/organizations/{org}` is scoped to that organization.
 ERROR_RESPONSES: dict[int, type[BaseModel]] = {
     400: schemas.ErrorResponse,
     401: schemas.ErrorResponse,
+    403: schemas.ErrorResponse,
     404: schemas.ErrorResponse,
     422: schemas.ErrorResponse,
 }
@@ -109,7 +112,7 @@ def openapi_options() -> dict[str, Any]:
             "bearer": {
                 "type": "http",
                 "scheme": "bearer",
-                "description": "The value of YUME_ADMIN_TOKEN.",
+                "description": "YUME_ADMIN_TOKEN, or a business token (one organization).",
             }
         },
         "validation_error_status": 422,
@@ -212,22 +215,16 @@ def _integrity_error(exc: IntegrityError) -> Response:
 # -- authentication and bodies --------------------------------------------------------------
 
 
-def _authorized() -> bool:
-    config = current_app.config["YUME"]
-    if config.admin_token is None:
-        return bool(config.demo_mode)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        token.strip().encode("utf-8", "replace"), config.admin_token.encode("utf-8")
-    )
-
-
 @api.before_request
 def _authenticate() -> Response | None:
-    if _authorized():
-        return None
+    """The admin token reaches everything; a business token only its own organization."""
+    access = api_access(current_app.config["YUME"])
+    if access is not None:
+        return access.refusal()
     response = error_response(
-        401, "unauthorized", "Envía Authorization: Bearer <YUME_ADMIN_TOKEN>."
+        401,
+        "unauthorized",
+        "Envía Authorization: Bearer <YUME_ADMIN_TOKEN o un token del negocio>.",
     )
     response.headers["WWW-Authenticate"] = 'Bearer realm="yume"'
     return response

@@ -1,10 +1,13 @@
 """/webhooks/whatsapp: Meta's verification handshake, and signed deliveries journalled then
 answered 200 at once.
 
-Check order: secret configured → signature over the raw bytes → the bytes committed to the
-webhook journal (one transaction shared with the deliveries arriving at the same moment) →
-an ingest job asked for → 200. Parsing, routing and storing messages happen in that job
-(jobs/ingest.py), so the acknowledgement costs one small insert whatever the body holds.
+Check order: secret configured → a signature header → a declared size within the limit
+(413, before a byte is read) → the body read in chunks, hashed as it comes and refused (413)
+the moment it passes the limit → signature → the bytes committed to the webhook journal (one
+transaction shared with the deliveries arriving at the same moment; 503 if the database does
+not take them in time) → an ingest job asked for → 200. Parsing, routing and storing
+messages happen in that job (jobs/ingest.py), so the acknowledgement costs one small insert
+whatever the body holds.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from flask.typing import ResponseReturnValue
 
 from yume.config import Config
 from yume.queue import get_queue
+from yume.web.auth import same_secret
 from yume.web.errors import error_response
 from yume.webhook_journal import INGEST_JOB, WebhookJournal
-from yume.whatsapp.signature import verify_signature
+from yume.whatsapp.signature import BodyTooLarge, read_signed
 
 log = logging.getLogger(__name__)
 webhooks = Blueprint("webhooks", __name__)
@@ -42,10 +46,8 @@ def _config() -> Config:
 @webhooks.get("/webhooks/whatsapp")
 def verify() -> ResponseReturnValue:
     token = _config().meta_verify_token
-    if (
-        token
-        and request.args.get("hub.mode") == "subscribe"
-        and request.args.get("hub.verify_token") == token
+    if request.args.get("hub.mode") == "subscribe" and same_secret(
+        request.args.get("hub.verify_token"), token
     ):
         return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain"}
     return error_response(403, "forbidden", "verify token mismatch")
@@ -57,11 +59,17 @@ def receive() -> ResponseReturnValue:
     if not config.meta_app_secret:
         log.error("webhook.missing-secret: set META_APP_SECRET to accept webhooks")
         return error_response(403, "forbidden", "webhooks are not configured")
-    raw = request.get_data(cache=False)
     header = request.headers.get("X-Hub-Signature-256")
     if not header:
         return error_response(401, "unauthorized", "missing signature")
-    if not verify_signature(config.meta_app_secret, raw, header):
+    limit = config.webhook_max_bytes
+    if (request.content_length or 0) > limit:
+        return _too_large(limit)
+    try:
+        raw = read_signed(request.stream, config.meta_app_secret, header, limit)
+    except BodyTooLarge:
+        return _too_large(limit)
+    if raw is None:
         log.warning("webhook.invalid-signature")
         return error_response(403, "forbidden", "invalid signature")
     try:
@@ -70,3 +78,11 @@ def receive() -> ResponseReturnValue:
         log.exception("webhook.store-failed")
         return error_response(503, "unavailable", "try again later")
     return "", 200
+
+
+def _too_large(limit: int) -> ResponseReturnValue:
+    """413, and the connection closed: the rest of the body is never read."""
+    log.warning("webhook.too-large limit=%s declared=%s", limit, request.content_length)
+    response = error_response(413, "too_large", f"the body is over {limit} bytes")
+    response.headers["Connection"] = "close"
+    return response

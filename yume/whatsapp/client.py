@@ -18,8 +18,10 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -88,9 +90,12 @@ ROW_ID_MAX = 200
 SECTION_TITLE_MAX = 24
 LIST_BUTTON_MAX = 20
 TEMPLATE_BUTTONS_MAX = 10
+CALLBACK_DATA_MAX = 512
 ELLIPSIS = "…"
 DEFAULT_LIST_BUTTON = "Ver opciones"
 
+# Where Meta serves the Graph API and media downloads (lookaside.fbsbx.com, *.fbcdn.net…).
+META_DOMAINS = ("facebook.com", "fbsbx.com", "fbcdn.net", "whatsapp.net", "whatsapp.com")
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
 USER_AGENT = "Yume/1.0 (WhatsApp receptionist; python-requests)"
@@ -281,7 +286,22 @@ class GraphTransport:
         return _json_object(response)
 
     def get(self, path_or_url: str, token: str) -> requests.Response:
-        return self._request("GET", self.url(path_or_url), token)
+        url = self.url(path_or_url)
+        if not self.may_carry_token(url):
+            host = urlsplit(url).hostname
+            raise WhatsAppError(f"refusing to send the access token to {host}", kind="permanent")
+        return self._request("GET", url, token)
+
+    def may_carry_token(self, url: str) -> bool:
+        """The business's access token goes only to Meta (media download links live on
+        Meta's CDNs) or to the Graph URL we were configured with; a media URL pointing
+        anywhere else is refused, token and all."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host == (urlsplit(self.base_url).hostname or "").lower():
+            return True
+        return urlsplit(url).scheme == "https" and any(
+            host == domain or host.endswith("." + domain) for domain in META_DOMAINS
+        )
 
     def _request(
         self, method: str, url: str, token: str, payload: Mapping[str, Any] | None = None
@@ -372,6 +392,18 @@ class WhatsAppClient:
         self.transport = transport
         self.phone_number_id = phone_number_id
         self.token = token
+        self._callback_data: str | None = None
+
+    @contextmanager
+    def noting(self, callback_data: str) -> Iterator[None]:
+        """Messages sent inside carry `callback_data` (Meta's biz_opaque_callback_data, at
+        most 512 characters), which comes back in every status of the message: a send whose
+        answer was lost can still be matched to its row."""
+        self._callback_data = callback_data[:CALLBACK_DATA_MAX]
+        try:
+            yield
+        finally:
+            self._callback_data = None
 
     def send_text(self, to: str, body: str, reply_to: str | None = None) -> str:
         """Send a text (cut to 4096 characters; splitting is the caller's business)."""
@@ -493,6 +525,8 @@ class WhatsAppClient:
             "to": recipient(to),
             **message,
         }
+        if self._callback_data:
+            payload["biz_opaque_callback_data"] = self._callback_data
         answer = self.transport.post(self._messages_path, payload, self.token)
         try:
             return str(answer["messages"][0]["id"])

@@ -4,10 +4,15 @@
 `changes[].field` and then on the array present (reference §2.9). It never raises: anything it
 does not understand becomes an `Ignored` with a short reason, so the caller can log it and still
 answer 200. Identifiers are kept exactly as Meta sent them (no phone normalisation here).
+
+Every string is made storable on the way in (issue 13): NULs dropped and lone surrogates
+replaced (legal in JSON, refused by PostgreSQL and by UTF-8), profile names cut to NAME_MAX;
+an item whose id is longer than MAX_ID_CHARS cannot be a real WhatsApp id and is ignored.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,6 +44,10 @@ Kind = Literal[
 ]
 
 HISTORY_DECLINED = 2593109  # "History sync is turned off by the business"
+NAME_MAX = 120  # characters of a profile or contact name worth keeping
+MAX_ID_CHARS = 1000  # real ids are ~60 characters (BSUIDs up to ~131)
+INT_MAX = 2**31 - 1  # error codes beyond a 32-bit integer are noise
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Json = dict[str, Any]
 
@@ -60,11 +69,18 @@ class Inbound:
     media_id: str | None
     mime_type: str | None
     raw: Json = field(default_factory=dict, repr=False, compare=False)
+    # What else the message carries, kept on it (issue 13): a Click-to-WhatsApp `referral`,
+    # an `order`'s items, a `system` change of number or of user id.
+    details: Json = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class Echo:
-    """What the owner sent from the WhatsApp Business app (field `smb_message_echoes`)."""
+    """What the owner sent from the WhatsApp Business app (field `smb_message_echoes`).
+
+    `sender` should be the business's own number (`business_number`, the delivery's
+    display_phone_number); the inbox checks it and takes the other party as the customer.
+    `to` is "" for a username adopter, who is then known by `to_user_id` (a BSUID)."""
 
     phone_number_id: str
     to: str
@@ -73,6 +89,9 @@ class Echo:
     kind: Kind
     text: str
     raw: Json = field(default_factory=dict, repr=False, compare=False)
+    to_user_id: str | None = None
+    sender: str = ""
+    business_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,9 @@ class StatusUpdate:
     error_title: str | None
     error_details: str | None
     raw: Json = field(default_factory=dict, repr=False, compare=False)
+    # Our own note on the send (`biz_opaque_callback_data`): which outbound row it was, for
+    # a send whose answer was lost (issue 13).
+    callback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +268,9 @@ def _messages_field(name: str, value: Json) -> list[Event]:
 
 def _echoes_field(name: str, value: Json) -> list[Event]:
     pnid = _phone_number_id(value)
-    events: list[Event] = [_echo(pnid, e) for e in _list(value.get("message_echoes"))]
+    display = _str(_dict(value.get("metadata")).get("display_phone_number"))
+    echoes = _list(value.get("message_echoes"))
+    events: list[Event] = [_echo(pnid, echo, display) for echo in echoes]
     events += _value_errors(name, value)
     return events or [Ignored(name, "no message_echoes[]", pnid or None)]
 
@@ -345,6 +369,8 @@ def _error_details(error: Json) -> str:
 def _inbound(pnid: str, contacts: list[Json], message: object) -> Event:
     if not isinstance(message, dict) or not _str(message.get("id")):
         return Ignored("messages", "message without an id", pnid or None)
+    if _too_long(message):
+        return Ignored("messages", "message id too long to be WhatsApp's", pnid or None)
     sender = _str(message.get("from"))
     sender_user_id = _str(message.get("from_user_id"))
     contact = _matching_contact(contacts, sender, sender_user_id)
@@ -353,7 +379,7 @@ def _inbound(pnid: str, contacts: list[Json], message: object) -> Event:
         phone_number_id=pnid,
         wa_id=sender or _first_contact_wa_id(contacts),
         user_id=sender_user_id or _str(contact.get("user_id")) or None,
-        profile_name=_str(_dict(contact.get("profile")).get("name")),
+        profile_name=_str(_dict(contact.get("profile")).get("name"))[:NAME_MAX],
         message_id=_str(message["id"]),
         timestamp=_timestamp(message.get("timestamp")),
         kind=content.kind,
@@ -363,7 +389,31 @@ def _inbound(pnid: str, contacts: list[Json], message: object) -> Event:
         media_id=content.media_id,
         mime_type=content.mime_type,
         raw=message,
+        details=_details(message, content),
     )
+
+
+def _too_long(item: Json) -> bool:
+    return len(_str(item.get("id"))) > MAX_ID_CHARS
+
+
+def _details(message: Json, content: _Content) -> Json:
+    """Referral and the content's own details (order items, a number change)."""
+    details = dict(content.details or {})
+    referral = _referral(message.get("referral"))
+    if referral:
+        details["referral"] = referral
+    return details
+
+
+REFERRAL_KEYS = ("source_id", "source_type", "source_url", "headline", "body", "ctwa_clid")
+
+
+def _referral(value: object) -> Json:
+    """A Click-to-WhatsApp ad's referral: which ad (source_id), its headline and text."""
+    referral = _dict(value)
+    kept = {key: _str(referral.get(key)) for key in REFERRAL_KEYS}
+    return {key: text for key, text in kept.items() if text}
 
 
 def _matching_contact(contacts: list[Json], wa_id: str, user_id: str) -> Json:
@@ -383,25 +433,31 @@ def _context_id(message: Json) -> str | None:
     return _str(_dict(message.get("context")).get("id")) or None
 
 
-def _echo(pnid: str, echo: object) -> Event:
+def _echo(pnid: str, echo: object, display: str = "") -> Event:
     if not isinstance(echo, dict) or not _str(echo.get("id")):
         return Ignored("smb_message_echoes", "echo without an id", pnid or None)
+    if _too_long(echo):
+        return Ignored("smb_message_echoes", "echo id too long to be WhatsApp's", pnid or None)
     content = _content(echo)
     return Echo(
         phone_number_id=pnid,
-        # `to` is "" for a username adopter; the BSUID is then the address to use.
-        to=_str(echo.get("to")) or _str(echo.get("to_user_id")),
+        to=_str(echo.get("to")),
         message_id=_str(echo["id"]),
         timestamp=_timestamp(echo.get("timestamp")),
         kind=content.kind,
         text=content.text,
         raw=echo,
+        to_user_id=_str(echo.get("to_user_id")) or None,
+        sender=_str(echo.get("from")),
+        business_number=display,
     )
 
 
 def _status(pnid: str, status: object) -> Event:
     if not isinstance(status, dict) or not _str(status.get("id")) or not _str(status.get("status")):
         return Ignored("messages", "status without an id or status", pnid or None)
+    if _too_long(status):
+        return Ignored("messages", "status id too long to be WhatsApp's", pnid or None)
     error = _dict(_first(status.get("errors")))
     return StatusUpdate(
         phone_number_id=pnid,
@@ -413,6 +469,7 @@ def _status(pnid: str, status: object) -> Event:
         error_title=_str(error.get("title")) or None,
         error_details=_error_details(error) or None,
         raw=status,
+        callback=_str(status.get("biz_opaque_callback_data")) or None,
     )
 
 
@@ -423,7 +480,7 @@ def _contact_sync(pnid: str, item: object) -> Event:
     return ContactSync(
         phone_number_id=pnid,
         phone=_str(contact.get("phone_number")),
-        full_name=_str(contact.get("full_name")) or _str(contact.get("first_name")),
+        full_name=(_str(contact.get("full_name")) or _str(contact.get("first_name")))[:NAME_MAX],
         action=_str(item.get("action")),
     )
 
@@ -449,6 +506,8 @@ def _history_media(pnid: str, display: str, message: object) -> Event:
 def _history_message(pnid: str, display: str, thread_id: str, message: object) -> Event:
     if not isinstance(message, dict) or not _str(message.get("id")):
         return Ignored("history", "history message without an id", pnid or None)
+    if _too_long(message):
+        return Ignored("history", "history message id too long to be WhatsApp's", pnid or None)
     content = _content(message)
     return HistoryMessage(
         phone_number_id=pnid,
@@ -481,6 +540,7 @@ class _Content(NamedTuple):
     context_id: str | None = None  # the message this one is about, when not context.id
     media_id: str | None = None
     mime_type: str | None = None
+    details: Json | None = None  # kept on the message: order items, a number change
 
 
 _Extractor = Callable[[Json], _Content]
@@ -557,11 +617,30 @@ def _reaction(message: Json) -> _Content:
 
 
 def _order(message: Json) -> _Content:
-    return _Content("order", _str(_dict(message.get("order")).get("text")))
+    order = _dict(message.get("order"))
+    items = [_order_item(_dict(item)) for item in _list(order.get("product_items"))]
+    details = {"catalog_id": _str(order.get("catalog_id")), "items": items}
+    return _Content("order", _str(order.get("text")), details={"order": details})
+
+
+def _order_item(item: Json) -> Json:
+    return {
+        "product_retailer_id": _str(item.get("product_retailer_id")),
+        "quantity": _int(item.get("quantity")) or 1,
+        "item_price": _number(item.get("item_price")),
+        "currency": _str(item.get("currency")),
+    }
+
+
+SYSTEM_KEYS = ("type", "wa_id", "user_id", "previous_user_id", "parent_user_id")
 
 
 def _system(message: Json) -> _Content:
-    return _Content("system", _str(_dict(message.get("system")).get("body")))
+    """`user_changed_number` (the new number in `wa_id`) and `user_changed_user_id` (the new
+    BSUID, and `previous_user_id`) are kept, to be applied to the person."""
+    system = _dict(message.get("system"))
+    change = {key: _str(system.get(key)) for key in SYSTEM_KEYS if _str(system.get(key))}
+    return _Content("system", _str(system.get("body")), details={"system": change})
 
 
 def _edit(message: Json) -> _Content:
@@ -569,7 +648,8 @@ def _edit(message: Json) -> _Content:
     new = _dict(edit.get("message"))
     inner = _unknown(new) if new.get("type") == "edit" else _content(new)
     original = _str(edit.get("original_message_id")) or None
-    return inner._replace(kind="edit", reply_id=None, context_id=original)
+    details = {**(inner.details or {}), "edited_kind": inner.kind}
+    return inner._replace(kind="edit", reply_id=None, context_id=original, details=details)
 
 
 def _revoke(message: Json) -> _Content:
@@ -622,10 +702,19 @@ def _first(value: object) -> object:
 
 
 def _str(value: object) -> str:
-    """Strings as they are; ids sent as bare integers as their digits; anything else ""."""
+    """Strings as they are, made storable; ids sent as bare integers as their digits;
+    anything else ""."""
     if isinstance(value, str):
-        return value
+        return _storable(value)
     return _number(value) if isinstance(value, int) else ""
+
+
+def _storable(text: str) -> str:
+    """NULs dropped and lone surrogates replaced: JSON allows both, PostgreSQL's text and
+    UTF-8 refuse them."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _number(value: object) -> str:
@@ -638,11 +727,14 @@ def _number(value: object) -> str:
 
 
 def _int(value: object) -> int | None:
+    """A whole number a database integer holds; anything else None."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
-        return int(value)
-    return None
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        number = int(value)
+    else:
+        return None
+    return number if -INT_MAX <= number <= INT_MAX else None
 
 
 def _timestamp(value: object) -> datetime:
