@@ -98,6 +98,24 @@ def test_the_customer_is_told_when_and_the_owner_gets_the_alert_as_a_template(
     assert conversation.handover_at is not None and conversation.paused_until is None
 
 
+def test_the_alert_falls_back_to_the_owner_alert_while_its_own_template_is_pending(
+    wa, cast: Cast, jobs: JobRunner, fake_graph
+) -> None:
+    """A business that synced its templates before yume_pide_persona existed: Meta has not
+    approved that one yet, so the approved general alert carries the same words."""
+    from yume.onboarding.templates import record
+    from yume.templates import HANDOVER_ALERT, OWNER_ALERT
+
+    record(cast.org.id, OWNER_ALERT.name, OWNER_ALERT.language, "APPROVED")
+    record(cast.org.id, HANDOVER_ALERT.name, HANDOVER_ALERT.language, "PENDING")
+    hand_over(wa, jobs, fake_graph)
+    [alert] = sent_to(fake_graph, CHUY)
+    assert alert["type"] == "template" and alert["template"]["name"] == "yume_aviso_dueno"
+    words = alert["template"]["components"][0]["parameters"][1]["text"]
+    assert "Ana (+52 55 9999 8888) necesita a alguien del equipo" in words
+    assert "«quiero hablar con una persona»" in words and "Le dije que le contestan" in words
+
+
 def test_inside_the_owners_window_the_alert_has_buttons_and_quotes(
     wa, cast: Cast, jobs: JobRunner, fake_graph
 ) -> None:

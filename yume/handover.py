@@ -31,8 +31,9 @@ from yume.formatting import minute_clock, spanish_date
 from yume.models import Conversation, Message, Organization
 from yume.nlu import intents as nlu
 from yume.notifications import owner_of, template_safe
+from yume.onboarding.templates import blocked_reason
 from yume.phones import display_phone
-from yume.templates import HANDOVER_ALERT, HANDOVER_BUTTONS
+from yume.templates import HANDOVER_ALERT, HANDOVER_BUTTONS, OWNER_ALERT, Template
 from yume.timeutil import zone
 from yume.whatsapp.client import WhatsAppClient
 
@@ -227,12 +228,24 @@ def _alert(conversation: Conversation, reason: str, now: datetime, wait: str) ->
         )
         options = list(zip(ids, HANDOVER_BUTTONS, strict=True))
         delivery.queue_action(owner_chat, Buttons(body[:1024], options), now)
-    else:
+    elif _usable(org, HANDOVER_ALERT) or not _usable(org, OWNER_ALERT):
         values = [org.name, headline, " / ".join(quotes) or "(nada)", wait]
         delivery.queue_template(
             owner_chat, HANDOVER_ALERT, [template_safe(v, 300) for v in values], now, ids
         )
+    else:  # the alert's own template is not approved yet (a business that synced before it
+        # existed): the general owner alert carries the same words, without the buttons
+        said = " / ".join(f"«{q}»" for q in quotes) or "(nada)"
+        alert = f"{headline}. Escribió: {said}. Le dije que le contestan {wait}"
+        delivery.queue_template(
+            owner_chat, OWNER_ALERT, [org.name, template_safe(alert, 600).rstrip(". ")], now
+        )
     return owner_chat.id
+
+
+def _usable(org: Organization, template: Template) -> bool:
+    """Meta approved it, or Yume never submitted it (a business set up by hand: try it)."""
+    return blocked_reason(org.id, template.name, template.language) is None
 
 
 def _first_name(conversation: Conversation) -> str:
