@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from typing import Any
 
 from redis import Redis
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 FIRST_WAIT_SECONDS = 0.5
 MAX_WAIT_SECONDS = 5.0
 HEALTHY_AFTER_SECONDS = 30.0  # a run this long resets the backoff
+# On one dyno the platform signals every process and the supervisor forwards its own SIGTERM
+# too: two arrive together. Only a second one later than this means "stop now" (RQ's cold
+# shutdown); the pair is one request to finish the job in hand.
+SAME_STOP_SECONDS = 3.0
 ALIVE_KEY = "yume:redis-remembers"  # gone when Redis lost its data
 
 stopping = threading.Event()  # SIGTERM or SIGINT arrived: finish, do not start again
@@ -50,10 +55,21 @@ class YumeWorker(SimpleWorker):
     MAX_WAIT_SECONDS (RQ's grows to a minute), and telling `stopping` about a stop request."""
 
     max_connection_wait_time = MAX_WAIT_SECONDS
+    _stop_asked_at = 0.0
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         stopping.set()
-        super().request_stop(signum, frame)
+        self._stop_asked_at = time.monotonic()
+        try:
+            super().request_stop(signum, frame)  # raises StopRequested when idle
+        finally:
+            signal.signal(signal.SIGTERM, self._stop_again)
+
+    def _stop_again(self, signum: Any, frame: Any) -> None:
+        if time.monotonic() - self._stop_asked_at < SAME_STOP_SECONDS:
+            log.info("worker.stop: the same SIGTERM twice (platform and supervisor); finishing")
+            return
+        self.request_force_stop(signum, frame)
 
 
 def stop_on_signals() -> None:

@@ -222,3 +222,15 @@ def test_it_names_the_staff_schedule_that_overlaps(run, tmp_path):
     assert result.exit_code != 0
     assert "staff[0].schedule" in result.output, result.output
     assert Organization.select().count() == 0
+
+
+def test_the_serve_banner_never_prints_a_password():
+    from yume.cli import without_password
+
+    assert without_password("rediss://:s3cret@redis.example.com:6380/0?ssl_cert_reqs=none") == (
+        "rediss://:***@redis.example.com:6380/0"
+    )
+    assert without_password("postgres://yume:p%40ss@db.example.com/yume?sslmode=require") == (
+        "postgres://yume:***@db.example.com/yume"
+    )
+    assert without_password("sqlite:///yume.db") == "sqlite:///yume.db"

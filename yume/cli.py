@@ -6,6 +6,7 @@ import dataclasses
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -15,6 +16,16 @@ from yume.config import Config
 from yume.db import database
 from yume.errors import DomainError
 from yume.migrations import migrate
+
+
+def without_password(url: str | None) -> str:
+    """A URL fit to print: its password (and TLS query settings) left out."""
+    parts = urlsplit(url or "")
+    if parts.password is None:
+        return (url or "").split("?", 1)[0]
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc, query=""))
 
 
 def _migrate_quietly() -> None:
@@ -46,8 +57,11 @@ def _serve(config: Config, host: str, port: int) -> None:
     app = create_app(config)
     if config.embedded:
         start_background(config)
-    mode = "embebido (sin Redis)" if config.embedded else f"Redis {config.redis_url}"
-    click.echo(f"Yume escuchando en http://{host}:{port}  ·  base {config.database_url}  ·  {mode}")
+    mode = (
+        "embebido (sin Redis)" if config.embedded else f"Redis {without_password(config.redis_url)}"
+    )
+    base = without_password(config.database_url)
+    click.echo(f"Yume escuchando en http://{host}:{port}  ·  base {base}  ·  {mode}")
     click.echo(
         f"API: http://{host}:{port}/api/v1/openapi.json  ·  salud: http://{host}:{port}/health"
     )
