@@ -701,6 +701,88 @@ HOLDOUT_12: dict[str, list[tuple[str, str, str]]] = {
     ],
 }
 
+# A second held-out set, written by another hand (the lead, reviewing issue 12) after the
+# work and before its first run; never tuned to. Same categories as HOLDOUT_12.
+REVIEW_HOLDOUT: dict[str, list[tuple[str, str, str]]] = {
+    "minutes_in_words": [
+        ("wed", "a las cuatro cuarenta", "16:40"),
+        ("wed", "mañana a las diez cincuenta", "2027-01-14 10:50"),
+        ("fri", "el lunes a las once veinticinco", "2027-01-18 11:25"),
+        ("wed", "cinco cuarenta y cinco", "17:45"),
+        ("sat", "a las ocho treinta", "20:30"),
+    ],
+    "number_words_21_31": [
+        ("wed", "el veintidós", "2027-01-22"),
+        ("wed", "el veintisiete en la mañana", "2027-01-27 00:00-12:00"),
+        ("wed", "el treinta a las cinco", "2027-01-30 17:00"),
+        ("fri", "el veintiocho de febrero", "2027-02-28"),
+        ("wed", "el día veintiuno a las 12", "2027-01-21 12:00"),
+    ],
+    "abbreviated_weekday": [
+        ("wed", "el sáb a las 5", "2027-01-16 17:00"),
+        ("wed", "el jue a las 11", "2027-01-14 11:00"),
+        ("fri", "lun 4pm", "2027-01-18 16:00"),
+        ("wed", "vie. en la tarde", "2027-01-15 13:00-19:00"),
+        ("sat", "el mar. a las 2", "2027-02-02 14:00"),
+    ],
+    "range_without_de": [
+        ("wed", "de 4-6", "16:00-18:00"),
+        ("wed", "5 a 6 pm", "17:00-18:00"),
+        ("wed", "mañana 3 a 5", "2027-01-14 15:00-17:00"),
+        ("fri", "el lunes 10-12", "2027-01-18 10:00-12:00"),
+        ("wed", "el viernes 11 a 1", "2027-01-15 11:00-13:00"),
+    ],
+    "numeric_date": [
+        ("wed", "el 21 del 3", "2027-03-21"),
+        ("wed", "17-2", "2027-02-17"),
+        ("wed", "17/02", "2027-02-17"),
+        ("wed", "el 5/2 a las 4", "2027-02-05 16:00"),
+        ("fri", "para el 20/1", "2027-01-20"),
+    ],
+    "day_after_time": [
+        ("wed", "8pm del 15", "2027-01-15 20:00"),
+        ("wed", "a las 11 del 20", "2027-01-20 11:00"),
+        ("wed", "5 de la tarde del viernes", "2027-01-15 17:00"),
+        ("fri", "a las 10 del lunes", "2027-01-18 10:00"),
+        ("wed", "las 6 del 27", "2027-01-27 18:00"),
+    ],
+    "from_now": [
+        ("wed", "en 2 horas", "2027-01-13 11:10"),
+        ("wed", "en una hora", "2027-01-13 10:10"),
+        ("wed", "dentro de media hora", "2027-01-13 09:40"),
+        ("fri", "en 45 minutos", "2027-01-15 18:15"),
+        ("fri", "dentro de dos horas", "2027-01-15 19:30"),
+    ],
+    "days_after": [
+        ("wed", "dos días después de hoy", "2027-01-15"),
+        ("wed", "pasado mañana en la tarde", "2027-01-15 13:00-19:00"),
+        ("fri", "pasado mañana", "2027-01-17"),
+        ("wed", "dentro de tres días", "2027-01-16"),
+        ("wed", "en 6 días", "2027-01-19"),
+    ],
+    "next_week_month": [
+        ("wed", "semana que viene", "2027-01-18 days=7"),
+        ("wed", "el mes que viene", "2027-02-01 days=28"),
+        ("wed", "el próximo mes", "2027-02-01 days=28"),
+        ("fri", "la otra semana", "2027-01-18 days=7"),
+        ("wed", "la semana que viene en la tarde", "2027-01-18 days=7 13:00-19:00"),
+    ],
+    "early_afternoon": [
+        ("wed", "temprano en la tarde", "13:00-16:00"),
+        ("wed", "mañana temprano en la tarde", "2027-01-14 13:00-16:00"),
+        ("fri", "el sábado tempranito en la tarde", "2027-01-16 13:00-16:00"),
+        ("wed", "a primera hora de la tarde", "13:00-16:00"),
+        ("sat", "el domingo temprano por la tarde", "2027-01-31 13:00-16:00"),
+    ],
+    "typo_guard": [
+        ("wed", "mi hija se llama Tania", "none"),
+        ("wed", "busca a Juanito Pérez", "none"),
+        ("wed", "traigo mi tarea", "none"),
+        ("wed", "el martez a las 6", "2027-01-19 18:00"),
+        ("wed", "vengo con Mayra", "none"),
+    ],
+}
+
 KINDS: dict[str, list[tuple[str, str, str]]] = {
     "relative_day": RELATIVE_DAY,
     "weekday": WEEKDAY,
@@ -725,6 +807,7 @@ KINDS: dict[str, list[tuple[str, str, str]]] = {
     "early_afternoon": EARLY_AFTERNOON,
     "typo_guard": TYPO_GUARD,
     **{f"holdout_{kind}": rows for kind, rows in HOLDOUT_12.items()},
+    **{f"review_{kind}": rows for kind, rows in REVIEW_HOLDOUT.items()},
     "service": SERVICE,
 }
 DATE_TIME_KINDS = [kind for kind in KINDS if kind != "service"]
