@@ -27,9 +27,10 @@ _LEAD = (
 )
 
 _PARTS = re.compile(
-    r"(?P<early_afternoon>\btemprano (?:en|por) la tarde\b|\b(?:en|por) la tarde temprano\b"
-    r"|\b(?:a|en) (?:las )?primeras horas de la tarde\b|\b(?:al )?inicio de la tarde\b"
-    r"|\btarde temprano\b)"
+    r"(?P<early_afternoon>\btempran(?:o|ito) (?:en|por) la tarde\b"
+    r"|\b(?:en|por) la tarde tempran(?:o|ito)\b"
+    r"|\b(?:a|en) (?:las? )?primeras? horas? de la tarde\b|\b(?:al )?inicio de la tarde\b"
+    r"|\btarde tempran(?:o|ito)\b)"
     r"|(?P<morning>\b(?:en|por|de) (?:la|las) mananas?\b|\btempran(?:o|ito)\b|\bprimera hora\b"
     r"|\besta manana\b|\bmananita\b)"
     r"|(?P<afternoon>\b(?:en|por) (?:la|las) tardes?\b|\besta tarde\b|\btardecita\b"
