@@ -53,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.secret import share_key  # noqa: E402
 from bench.webhook import (  # noqa: E402
     APP_SECRET,
     customer_wa_id,
@@ -397,6 +398,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run the scenarios whose name has this")
     parser.add_argument("--verbose", action="store_true", help="print logs of a missed goal")
     args = parser.parse_args()
+    share_key()  # every process it starts reads the tokens it stored
     chosen = [s for s in SCENARIOS if args.only.lower() in f"{s.fault} {s.layout}".lower()]
     print(
         f"{args.messages} signed webhooks from {args.phones} phones over {args.seconds:.0f} s "

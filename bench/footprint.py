@@ -33,12 +33,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.secret import share_key  # noqa: E402
 from bench.webhook import (  # noqa: E402
     APP_SECRET,
     DEFAULT_DATABASE_URL,
@@ -240,7 +239,7 @@ def measure_layout(
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": redis_url,
-        "YUME_SECRET_KEY": os.environ.get("YUME_SECRET_KEY") or Fernet.generate_key().decode(),
+        "YUME_SECRET_KEY": os.environ["YUME_SECRET_KEY"],
         "META_APP_SECRET": APP_SECRET,
         "META_GRAPH_URL": fake.url,
         "YUME_QUIET_SECONDS": "0",
@@ -321,6 +320,7 @@ def measure_layout(
 
 
 def main() -> int:
+    share_key()  # the bench's tokens and its processes' key are one
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--layout", choices=("one-dyno", "separate", "both"), default="both")

@@ -33,12 +33,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
-
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.secret import share_key  # noqa: E402
 from bench.webhook import goal, percentile, prepare_database  # noqa: E402
 from tests.fake_graph import Answer, FakeGraph  # noqa: E402
 
@@ -199,6 +198,7 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, redis_url: str = REDIS_URL, prepare: bool = True) -> int:
+    share_key()  # the bench's tokens and its workers' key are one
     """Seed, run the processes, report. bench/scale.py runs it on its own full database
     (`prepare=False`: only the bench's own appointments are added) and its own Redis."""
     from redis import Redis
@@ -221,7 +221,7 @@ def run(args: argparse.Namespace, redis_url: str = REDIS_URL, prepare: bool = Tr
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": redis_url,
-        "YUME_SECRET_KEY": os.environ.get("YUME_SECRET_KEY") or Fernet.generate_key().decode(),
+        "YUME_SECRET_KEY": os.environ["YUME_SECRET_KEY"],
         "META_GRAPH_URL": graph.url,
         "PYTHONPATH": str(ROOT),
     }

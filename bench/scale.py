@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.secret import share_key  # noqa: E402
 from bench.webhook import free_port, goal, percentile, text_body  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/yume_bench_scale"
@@ -437,6 +438,7 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, redis_url: str, work: Path) -> dict:
+    share_key()  # the bench's tokens and its processes' key are one
     from yume.db import database
     from yume.timeutil import local_to_utc, zone
 
