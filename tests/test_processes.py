@@ -46,14 +46,16 @@ def test_it_keeps_claude_and_the_brains_out_of_the_web_process():
 
 
 def test_the_one_dyno_supervisor_shares_no_brain_with_the_web():
-    """What the supervisor imports before forking gunicorn is what the web will hold."""
+    """What the supervisor imports before forking gunicorn is what the web will hold: no
+    brain, no Claude SDK, and none of the brains' fuzzy matching (rapidfuzz loads in the worker
+    on its first turn)."""
     code = textwrap.dedent(
         """
         import sys
         from jobs.worker import preload_shared
         preload_shared()
         loaded = [m for m in sys.modules
-                  if m.split(".")[0] == "anthropic" or m.startswith("yume.brains")]
+                  if m.split(".")[0] in ("anthropic", "rapidfuzz") or m.startswith("yume.brains")]
         print(loaded)
         sys.exit(1 if loaded else 0)
         """

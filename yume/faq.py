@@ -12,7 +12,6 @@ import re
 from datetime import datetime
 
 from peewee import IntegrityError
-from rapidfuzz import fuzz
 
 from yume.errors import Invalid, NotFound
 from yume.faq_models import ANSWER_MAX, QUESTION_MAX, FaqEntry
@@ -165,6 +164,8 @@ def answer_for(org: Organization, text: str) -> FaqEntry | None:
     words = content_words(text)
     if not words:
         return None
+    from rapidfuzz import fuzz  # loaded on first use: the web never needs it (bench/footprint.py)
+
     scored = [(fuzz.token_set_ratio(words, content_words(e.question)), e) for e in found]
     score, best = max(scored, key=lambda pair: pair[0])
     return best if score >= SIMILAR and looks_like_a_question(text) else None

@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from rapidfuzz import fuzz
-
 from yume import conversations, delivery, handover
 from yume.brain import Action, ListMessage, Text
 from yume.db import database
@@ -150,6 +148,8 @@ def find_chats(owner_chat: Conversation, who: str) -> list[Conversation]:
         .where((Conversation.organization == org) & Conversation.staff.is_null())
     )
     scored = []
+    from rapidfuzz import fuzz  # loaded on first use: the web never needs it (bench/footprint.py)
+
     for chat in chats:
         names = {normalize(n) for n in (chat.customer.name, chat.profile_name) if n}
         score = max((fuzz.token_set_ratio(wanted, n) for n in names), default=0)

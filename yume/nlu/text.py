@@ -8,8 +8,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from yume.nlu.known_words import known_words
 
 NUMBER_WORDS = {
@@ -107,6 +105,9 @@ def typo_match(word: str) -> str | None:
     if len(word) < 4 or not word.isalpha():
         return None
     cutoff = 85 if len(word) == 4 else 80
+    # loaded on first use: the web process never needs it (bench/footprint.py)
+    from rapidfuzz import fuzz, process
+
     match = process.extractOne(word, VOCABULARY, scorer=fuzz.ratio, score_cutoff=cutoff)
     return match[0] if match and match[0] != word else None
 
