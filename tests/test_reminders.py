@@ -235,7 +235,8 @@ def test_it_does_nothing_when_an_old_job_fires_for_a_moved_reminder(
     appointment = book(cast, local(cast.org, weekday_ahead(MONDAY), 11))
     jobs.run()
     row = reminder(appointment, 1440)
-    reschedule_appointment(cast.org, appointment.id, local(cast.org, weekday_ahead(MONDAY, 8), 11))
+    week_later = weekday_ahead(MONDAY) + timedelta(days=7)
+    reschedule_appointment(cast.org, appointment.id, local(cast.org, week_later, 11))
     jobs.run()
     fake_graph.reset()
     assert deliver_reminder(row.id, pipeline_config, row.due_at) == "not_due"
