@@ -30,37 +30,50 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_it_keeps_claude_and_the_brains_out_of_the_web_process():
+    """Nor Fernet's cipher: the web installs the key (and checks it) at start, but only a
+    request that stores or reads a token (the connect page) loads the cipher."""
     code = textwrap.dedent(
         """
         import sys
         import wsgi
-        loaded = [m for m in sys.modules if m.split(".")[0] in ("anthropic", "jobs")
-                  or m.startswith("yume.brains")]
+        loaded = [m for m in sys.modules
+                  if m.split(".")[0] in ("anthropic", "jobs")
+                  or m.startswith(("yume.brains", "cryptography.fernet", "cryptography.hazmat"))]
         print(loaded)
         sys.exit(1 if loaded else 0)
         """
     )
-    env = {"DATABASE_URL": "sqlite:///:memory:", "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": "sqlite:///:memory:",
+        "PATH": "/usr/bin:/bin",
+        "YUME_SECRET_KEY": SECRET_KEY,
+    }
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_one_dyno_supervisor_shares_no_brain_with_the_web():
     """What the supervisor imports before forking gunicorn is what the web will hold: no
-    brain, no Claude SDK, and none of the brains' fuzzy matching (rapidfuzz loads in the worker
-    on its first turn)."""
+    brain, no Claude SDK, none of the brains' fuzzy matching (rapidfuzz loads in the worker
+    on its first turn) and no cipher (Fernet and its Rust binding load where a token is first
+    read; redis-py's own import of the bare `cryptography` package is only its version)."""
     code = textwrap.dedent(
         """
         import sys
         from jobs.worker import preload_shared
         preload_shared()
         loaded = [m for m in sys.modules
-                  if m.split(".")[0] in ("anthropic", "rapidfuzz") or m.startswith("yume.brains")]
+                  if m.split(".")[0] in ("anthropic", "rapidfuzz")
+                  or m.startswith(("yume.brains", "cryptography.fernet", "cryptography.hazmat"))]
         print(loaded)
         sys.exit(1 if loaded else 0)
         """
     )
-    env = {"DATABASE_URL": "sqlite:///:memory:", "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": "sqlite:///:memory:",
+        "PATH": "/usr/bin:/bin",
+        "YUME_SECRET_KEY": SECRET_KEY,
+    }
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT
     )

@@ -73,6 +73,13 @@ def test_an_old_key_still_decrypts_after_rotation(cast):
         crypto.use_key(SECRET_KEY)
 
 
+def test_anything_but_a_token_of_ours_is_invalid_token():
+    assert crypto.decrypt(crypto.encrypt("token-ñ")) == "token-ñ"
+    for value in ("gAAAAA-not-really", "texto en claro", "gAAAAAñ"):
+        with pytest.raises(crypto.InvalidToken):
+            crypto.decrypt(value)
+
+
 def test_a_short_key_is_a_clear_error():
     with pytest.raises(ConfigError, match="YUME_SECRET_KEY must be a Fernet key or a secret"):
         crypto.use_key("not-a-key")

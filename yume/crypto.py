@@ -9,20 +9,28 @@ setup and nothing is ever stored in clear.
 
 `YUME_SECRET_KEY` may hold several keys separated by commas: the first encrypts, all of
 them decrypt (Fernet's MultiFernet), so a key can be rotated without losing a token.
+
+`cryptography` (about 6 MB of a process's memory with its Rust binding) is imported on the
+first encryption or decryption, not when the key is installed: the web and supervisor
+processes of a dyno that only take webhooks never hold it. The key is still checked when it
+is installed, so a bad one stops the process at start.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import logging
 import os
 import threading
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from typing import TYPE_CHECKING
 
 from yume.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +39,8 @@ DEV_KEY_FILE = ".yume-dev-key"
 TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts so (version byte + timestamp)
 
 _lock = threading.Lock()
-_cipher: MultiFernet | None = None
+_keys: list[bytes] | None = None  # Fernet keys (urlsafe base64 of 32 bytes), first encrypts
+_cipher: MultiFernet | None = None  # built from _keys on first use
 _signing_secret: bytes | None = None
 
 
@@ -39,41 +48,51 @@ class MissingSecretKey(ConfigError):
     """A deployment started without YUME_SECRET_KEY."""
 
 
+class InvalidToken(Exception):
+    """A value no installed key encrypted (or no Fernet token at all)."""
+
+
 def new_key() -> str:
+    from cryptography.fernet import Fernet
+
     return Fernet.generate_key().decode("ascii")
 
 
 MIN_SECRET_CHARS = 32
 
 
-def _fernet(key: str) -> Fernet:
-    """A Fernet for one key: a Fernet key as `python -m yume secret-key` prints it, or any
-    other secret of at least 32 characters (a platform's generated secret, e.g. app.json's
-    64 hex characters), from which a Fernet key is derived with SHA-256."""
+def _fernet_key(key: str) -> bytes:
+    """The Fernet key for one secret: a Fernet key as `python -m yume secret-key` prints it
+    (urlsafe base64 of 32 bytes, the check Fernet itself makes), or any other secret of at
+    least 32 characters (a platform's generated secret, e.g. app.json's 64 hex characters),
+    from which a Fernet key is derived with SHA-256."""
+    raw = key.encode("utf-8")
     try:
-        return Fernet(key)
-    except ValueError:
-        if len(key) < MIN_SECRET_CHARS:
-            raise ConfigError(
-                f"{KEY_VARIABLE} must be a Fernet key or a secret of at least "
-                f"{MIN_SECRET_CHARS} characters; make one with `python -m yume secret-key`"
-            ) from None
-        derived = hashlib.sha256(b"yume-fernet:" + key.encode("utf-8")).digest()
-        return Fernet(base64.urlsafe_b64encode(derived))
+        if len(base64.urlsafe_b64decode(raw)) == 32:
+            return raw
+    except (binascii.Error, ValueError):
+        pass
+    if len(key) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"{KEY_VARIABLE} must be a Fernet key or a secret of at least "
+            f"{MIN_SECRET_CHARS} characters; make one with `python -m yume secret-key`"
+        )
+    derived = hashlib.sha256(b"yume-fernet:" + raw).digest()
+    return base64.urlsafe_b64encode(derived)
 
 
-def _parse(value: str) -> list[Fernet]:
-    return [_fernet(part.strip()) for part in value.split(",") if part.strip()]
+def _parse(value: str) -> list[bytes]:
+    return [_fernet_key(part.strip()) for part in value.split(",") if part.strip()]
 
 
 def use_key(value: str) -> None:
     """Make `value` (one key, or several separated by commas) this process's key."""
-    global _cipher, _signing_secret
-    fernets = _parse(value)
-    if not fernets:
+    global _keys, _cipher, _signing_secret
+    keys = _parse(value)
+    if not keys:
         raise ConfigError(f"{KEY_VARIABLE} is empty")
     with _lock:
-        _cipher = MultiFernet(fernets)
+        _keys, _cipher = keys, None
         first = value.split(",")[0].strip().encode("utf-8")
         _signing_secret = hashlib.sha256(b"yume-signing:" + first).digest()
 
@@ -97,7 +116,7 @@ def configure(config: Config, command: str | None = None) -> None:
         return
     if command is not None or config.production:
         require_key(config, command or "yume")
-    if _cipher is None:
+    if _keys is None:
         use_key(_dev_key())
 
 
@@ -114,10 +133,16 @@ def _dev_key(path: Path | None = None) -> str:
 
 
 def _ready() -> MultiFernet:
-    if _cipher is None:
+    global _cipher
+    if _keys is None:
         configure(Config.from_env(dotenv=False))
-    assert _cipher is not None
-    return _cipher
+    with _lock:
+        if _cipher is None:
+            from cryptography.fernet import Fernet, MultiFernet
+
+            assert _keys is not None
+            _cipher = MultiFernet([Fernet(key) for key in _keys])
+        return _cipher
 
 
 def encrypt(text: str) -> str:
@@ -126,7 +151,13 @@ def encrypt(text: str) -> str:
 
 def decrypt(token: str) -> str:
     """The clear text; InvalidToken when another key encrypted it (or it is no token)."""
-    return _ready().decrypt(token.encode("ascii")).decode("utf-8")
+    from cryptography.fernet import InvalidToken as FernetInvalidToken
+
+    cipher = _ready()
+    try:
+        return cipher.decrypt(token.encode("ascii")).decode("utf-8")
+    except (FernetInvalidToken, UnicodeEncodeError) as exc:
+        raise InvalidToken(str(exc)) from None
 
 
 def is_encrypted(value: str) -> bool:
@@ -135,7 +166,8 @@ def is_encrypted(value: str) -> bool:
 
 def signing_secret() -> bytes:
     """The secret invite links are signed with (derived from the first key)."""
-    _ready()
+    if _keys is None:
+        configure(Config.from_env(dotenv=False))
     assert _signing_secret is not None
     return _signing_secret
 
