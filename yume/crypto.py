@@ -10,7 +10,7 @@ setup and nothing is ever stored in clear.
 `YUME_SECRET_KEY` may hold several keys separated by commas: the first encrypts, all of
 them decrypt (Fernet's MultiFernet), so a key can be rotated without losing a token.
 
-`cryptography` (about 6 MB of a process's memory with its Rust binding) is imported on the
+`cryptography` (about 4 MB of a dyno's memory with its Rust binding) is imported on the
 first encryption or decryption, not when the key is installed: the web and supervisor
 processes of a dyno that only take webhooks never hold it. The key is still checked when it
 is installed, so a bad one stops the process at start.
